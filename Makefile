@@ -1,0 +1,82 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv-rasa
+APP_VENV  := .venv
+RASA      := $(RASA_VENV)/bin/rasa
+PY        := $(APP_VENV)/bin/python
+MODEL     := models/current.tar.gz
+TRAINING_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) domain.yml config.yml
+
+export PYTHONDONTWRITEBYTECODE := 1
+# Rasa's anonymous usage reporting would try to reach the internet.
+export RASA_TELEMETRY_ENABLED := false
+export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+
+.PHONY: help setup run chat train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway clean
+
+help:
+	@echo "make run    - set up on first use, train if stale, start engine + actions + gateway"
+	@echo "make chat   - talk to the running assistant in this terminal"
+	@echo "make test   - lint, type-check, unit/integration tests, data validation, training, story tests"
+	@echo "make bench  - benchmarks (bench-nlu, bench-telemetry, bench-gateway)"
+
+setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+
+$(RASA_VENV)/.installed: constraints/rasa.txt scripts/find_python310.sh
+	@set -e; py=$$(scripts/find_python310.sh); \
+	[ -x $(RASA_VENV)/bin/python ] || $$py -m venv $(RASA_VENV); \
+	$(RASA_VENV)/bin/pip install -q --upgrade pip 'setuptools<70' wheel; \
+	$(RASA_VENV)/bin/pip install -q 'rasa==3.6.21' -c constraints/rasa.txt
+	@touch $@
+
+$(APP_VENV)/.installed: pyproject.toml constraints/project.txt scripts/find_python310.sh
+	@set -e; py=$$(scripts/find_python310.sh); \
+	[ -x $(APP_VENV)/bin/python ] || $$py -m venv $(APP_VENV); \
+	$(APP_VENV)/bin/pip install -q --upgrade pip; \
+	$(APP_VENV)/bin/pip install -q -e '.[dev]' -c constraints/project.txt
+	@touch $@
+
+# Retrain only when the training data, the domain or the pipeline changed.
+$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.installed
+	$(RASA) train --fixed-model-name current --out models --quiet
+	@touch $@
+
+train: $(MODEL)
+
+run: setup $(MODEL)
+	@scripts/run.sh
+
+chat: $(APP_VENV)/.installed
+	@$(PY) -m bot chat
+
+lint: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/ruff format --check .
+	$(APP_VENV)/bin/mypy bot cx_telemetry
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test-unit: $(APP_VENV)/.installed
+	$(PY) -m pytest
+
+test-stories: $(MODEL)
+	$(RASA) test core --stories tests/ --fail-on-prediction-errors --out var/results
+
+test: setup lint validate $(MODEL) test-unit test-stories
+
+bench: bench-nlu bench-telemetry bench-gateway
+
+bench-nlu: $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python benchmarks/bench_nlu.py
+
+bench-telemetry: $(APP_VENV)/.installed
+	$(PY) benchmarks/bench_telemetry.py
+
+bench-gateway: setup $(MODEL)
+	$(PY) benchmarks/bench_gateway.py
+
+clean:
+	rm -rf models var/results var/bench

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Starts the whole stack on embedded defaults: action server, engine, gateway.
+# Ctrl-C stops all of them. Logs go to var/log/. Called by `make run` after setup and training.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -f .env ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . ./.env
+  set +a
+fi
+
+mkdir -p var/log
+if [ -z "${RASA_TOKEN:-}" ]; then
+  # The engine's HTTP API is protected by a token; generate one per machine on first use.
+  [ -s var/rasa_token ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/rasa_token)
+  RASA_TOKEN=$(cat var/rasa_token)
+fi
+export RASA_TOKEN
+export RASA_URL="${RASA_URL:-http://localhost:5005}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:5055/webhook}"
+export RASA_TELEMETRY_ENABLED=false
+ENGINE_PORT="${RASA_URL##*:}"
+ENGINE_PORT="${ENGINE_PORT%%/*}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+GATEWAY_PORT="${GATEWAY_PORT:-8000}"
+GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
+
+# A wrong survey file must stop us here, with its line number, not confuse a customer later.
+.venv/bin/python -m cx_telemetry.survey_config "${CX_SURVEY_CONFIG:-survey.yml}"
+.venv/bin/cx-telemetry migrate >/dev/null
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+wait_for() {  # name url log
+  for _ in $(seq 1 180); do
+    if curl -fsS -o /dev/null "$2"; then return 0; fi
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "$1 exited; see $3" >&2; tail -20 "$3" >&2; exit 1; }
+    done
+    sleep 1
+  done
+  echo "$1 did not come up within 3 minutes; see $3" >&2
+  exit 1
+}
+
+.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+pids+=($!)
+.venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" --port "$ENGINE_PORT" \
+  --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml \
+  >var/log/engine.log 2>&1 &
+pids+=($!)
+wait_for "action server" "http://localhost:$ACTIONS_PORT/health" var/log/actions.log
+wait_for "engine" "$RASA_URL/" var/log/engine.log
+
+.venv/bin/python -m bot >var/log/gateway.log 2>&1 &
+pids+=($!)
+wait_for "gateway" "http://$GATEWAY_HOST:$GATEWAY_PORT/healthz" var/log/gateway.log
+
+cat <<EOF
+Brightcart support assistant is running:
+  engine (Rasa, REST + HTTP API)  $RASA_URL        log: var/log/engine.log
+  action server                   http://localhost:$ACTIONS_PORT   log: var/log/actions.log
+  gateway (Telegram, Slack)       http://$GATEWAY_HOST:$GATEWAY_PORT  log: var/log/gateway.log
+Talk to it from another terminal with: make chat
+Press Ctrl-C to stop everything.
+EOF
+wait -n "${pids[@]}" || true
+echo "A process stopped; see var/log/." >&2
