@@ -1,0 +1,98 @@
+"""What every action needs: the telemetry store, the shop backend, the survey file and the
+conversation id. All created on first use (rasa-sdk imports this package and constructs every
+action without arguments, so nothing here may touch a file or a database at import time).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from actions.backend import ShopBackend, backend_from_env
+from cx_telemetry import Settings, TelemetryError, TelemetryStore
+from cx_telemetry.survey_config import SurveyConfig, load_survey_config
+
+logger = logging.getLogger(__name__)
+
+SUPPORT_INTENTS = frozenset(
+    """cancel_order change_order change_shipping_address check_cancellation_fee check_invoice
+    check_payment_methods check_refund_policy complaint contact_customer_service
+    contact_human_agent create_account delete_account delivery_options delivery_period
+    edit_account get_invoice get_refund newsletter_subscription payment_issue place_order
+    recover_password registration_problems review set_up_shipping_address switch_account
+    track_order track_refund""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def telemetry() -> TelemetryStore:
+    return TelemetryStore.from_settings(Settings.from_env())
+
+
+@lru_cache(maxsize=1)
+def backend() -> ShopBackend:
+    return backend_from_env()
+
+
+@lru_cache(maxsize=1)
+def survey_config() -> SurveyConfig:
+    return load_survey_config()
+
+
+def reset_caches() -> None:
+    """Forget the cached store, backend and survey file (tests switch settings between cases)."""
+    for cached in (telemetry, backend, survey_config):
+        cached.cache_clear()
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata of the newest customer message that carried the gateway's conversation id."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            metadata = event.get("metadata") or {}
+            if metadata.get("conversation_id"):
+                return dict(metadata)
+    return {}
+
+
+def channel_of(tracker: Tracker) -> str:
+    metadata = latest_metadata(tracker)
+    return str(metadata.get("channel") or tracker.get_latest_input_channel() or "rest")
+
+
+def conversation_id(tracker: Tracker) -> str | None:
+    """The telemetry conversation this turn belongs to.
+
+    The gateway passes it in message metadata; without a gateway (REST, `rasa test`) the store
+    opens or finds the customer's conversation by sender id. None only if the store refuses
+    (a telemetry problem must never break the conversation).
+    """
+    metadata = latest_metadata(tracker)
+    if metadata.get("conversation_id"):
+        return str(metadata["conversation_id"])
+    try:
+        return telemetry().open_conversation(channel=channel_of(tracker), customer_id=tracker.sender_id)
+    except TelemetryError:
+        logger.exception("telemetry: cannot open a conversation for this turn")
+        return None
+
+
+def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def note_support_intent(tracker: Tracker, intent: str | None) -> None:
+    """Records that the conversation asked for `intent` (feeds containment and survey rows)."""
+    if intent not in SUPPORT_INTENTS:
+        return
+    cid = conversation_id(tracker)
+    if cid is None:
+        return
+    try:
+        telemetry().note_intent(cid, intent, support=True)
+    except TelemetryError:
+        logger.exception("telemetry: cannot note intent %s", intent)

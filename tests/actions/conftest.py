@@ -1,0 +1,114 @@
+"""Actions run against the real telemetry store (SQLite in a temp dir) and the seeded demo shop."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions import context
+from cx_telemetry import Settings, TelemetryStore
+from cx_telemetry.models import SurveyResponse
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOTS = {
+    "order_id": None,
+    "email": None,
+    "survey_active": False,
+    "survey_step": None,
+    "survey_retry": False,
+    "survey_segment": None,
+    "survey_low_metric": None,
+    "requested_slot": None,
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TelemetryStore]:
+    monkeypatch.setenv("CX_TELEMETRY_DB_URL", f"sqlite:///{tmp_path / 'telemetry.sqlite3'}")
+    monkeypatch.setenv("CX_PSEUDONYM_KEY", "test-key")
+    monkeypatch.setenv("CX_TELEMETRY_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path / "shop.sqlite3"))
+    monkeypatch.setenv("CX_SURVEY_CONFIG", str(ROOT / "survey.yml"))
+    context.reset_caches()
+    telemetry = context.telemetry()
+    telemetry.migrate()
+    yield telemetry
+    context.reset_caches()
+    telemetry.dispose()
+
+
+class Conversation:
+    """A customer's side of a chat: builds the trackers rasa would send to the action server."""
+
+    def __init__(self, store: TelemetryStore, channel: str = "telegram") -> None:
+        self.store = store
+        self.sender = f"{channel}:{uuid.uuid4().int % 10**9}"
+        self.cid = store.open_conversation(channel=channel, customer_id=self.sender)
+        self.channel = channel
+        self.slots = dict(SLOTS)
+        self.events: list[dict[str, Any]] = []
+
+    def tracker(
+        self,
+        text: str,
+        intent: str,
+        confidence: float = 0.95,
+        entities: list[dict[str, Any]] | None = None,
+        **slots: Any,
+    ) -> Tracker:
+        self.slots.update(slots)
+        message = {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": entities or [],
+        }
+        self.events.append(
+            {
+                "event": "user",
+                "text": text,
+                "parse_data": message,
+                "metadata": {"channel": self.channel, "conversation_id": self.cid, "locale": "en"},
+                "input_channel": "rest",
+            }
+        )
+        return Tracker(
+            self.sender, dict(self.slots), message, list(self.events), False, None, {}, "action_listen"
+        )
+
+    def apply(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            if event["event"] == "slot":
+                self.slots[event["name"]] = event["value"]
+
+
+async def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def responses(store: TelemetryStore, cid: str) -> dict[str, dict[str, Any]]:
+    """The survey rows of one conversation, by metric, as a CX lead's export would show them."""
+
+    def read(session: Any) -> dict[str, dict[str, Any]]:
+        rows = session.scalars(select(SurveyResponse).where(SurveyResponse.conversation_id == cid))
+        return {
+            row.metric: {
+                "score": row.score,
+                "status": row.status,
+                "scale_max": row.scale_max,
+                "segment": row.segment,
+                "intent": row.intent,
+                "comment": row.comment,
+            }
+            for row in rows
+        }
+
+    return store.run(read)

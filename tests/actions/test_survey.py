@@ -1,0 +1,156 @@
+"""The survey as a customer lives it, with every answer checked in the telemetry store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.handoff import ActionHandoff
+from actions.support import ActionNoteAnswer
+from actions.survey import ActionStartSurvey, ActionSurveyAnswer
+from cx_telemetry import TelemetryStore
+
+from .conftest import Conversation, responses, run
+
+
+async def finished_support_chat(store: TelemetryStore) -> Conversation:
+    chat = Conversation(store)
+    await run(ActionNoteAnswer(), chat.tracker("how do I get an invoice", "get_invoice"))
+    return chat
+
+
+async def start(chat: Conversation, text: str = "bye", intent: str = "goodbye") -> list[dict[str, Any]]:
+    messages, events = await run(ActionStartSurvey(), chat.tracker(text, intent))
+    chat.apply(events)
+    return messages
+
+
+async def answer(chat: Conversation, text: str, intent: str = "nlu_fallback", confidence: float = 0.4) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    messages, events = await run(ActionSurveyAnswer(), chat.tracker(text, intent, confidence))
+    chat.apply(events)
+    return messages, events
+
+
+async def test_csat_then_ces_with_one_tap_buttons_and_each_answer_stored(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    messages = await start(chat)
+    assert messages[1]["text"] == "How satisfied are you with the help you got today?"
+    assert [b["payload"] for b in messages[1]["buttons"]] == [f"csat:{n}" for n in range(1, 6)]
+    assert all(len(b["payload"].encode()) <= 64 for b in messages[1]["buttons"])
+    assert responses(store, chat.cid)["csat"]["status"] == "asked"
+
+    messages, _ = await answer(chat, "csat:4")
+    assert messages[0]["text"] == "Brightcart made it easy for me to handle my issue."
+    assert [b["payload"] for b in messages[0]["buttons"]] == [f"ces:{n}" for n in range(1, 8)]
+    assert messages[0]["buttons"][0]["title"] == "1 · Strongly disagree"
+    csat = responses(store, chat.cid)["csat"]
+    assert (csat["score"], csat["status"], csat["intent"]) == (4, "answered", "get_invoice")
+
+    messages, _ = await answer(chat, "super easy")
+    assert messages[0]["text"].startswith("Thank you for your feedback")
+    rows = responses(store, chat.cid)
+    assert (rows["ces"]["score"], rows["ces"]["scale_max"], rows["ces"]["segment"]) == (7, 7, "bot")
+    assert chat.slots["survey_active"] is False
+    info = store.get_conversation(chat.cid)
+    assert info is not None and info.closed_at is not None and info.outcome == "contained"
+
+
+async def test_no_survey_after_a_bare_greeting(store: TelemetryStore) -> None:
+    chat = Conversation(store)
+    assert await start(chat, "hi", "greet") == []
+    assert responses(store, chat.cid) == {}
+
+
+async def test_never_asked_twice_in_one_conversation(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    await answer(chat, "skip")
+    assert await start(chat, "thanks", "thank_you") == []
+
+
+async def test_skip_ends_the_survey_politely_and_is_recorded(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    messages, _ = await answer(chat, "no thanks", "deny", 0.98)
+    assert messages[0]["text"] == "No problem. Thanks for contacting us!"
+    assert responses(store, chat.cid)["csat"]["status"] == "skipped"
+
+
+async def test_unreadable_answer_is_asked_again_once_then_the_survey_ends(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    messages, _ = await answer(chat, "banana")
+    assert messages[0]["text"].startswith("Sorry, I didn't catch that")
+    assert "1 to 5" in messages[0]["text"] and len(messages[0]["buttons"]) == 5
+    messages, _ = await answer(chat, "purple")
+    assert messages[0]["text"].startswith("No worries")
+    assert responses(store, chat.cid)["csat"]["status"] == "abandoned"
+
+
+async def test_unreadable_then_valid_answer_is_stored(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    await answer(chat, "hmm what")
+    await answer(chat, "⭐⭐⭐⭐⭐")
+    assert responses(store, chat.cid)["csat"]["score"] == 5
+
+
+async def test_low_score_asks_one_comment_and_stores_it_redacted(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    await answer(chat, "1")
+    messages, _ = await answer(chat, "6")
+    assert messages[0]["text"].startswith("Sorry we fell short")
+    messages, _ = await answer(chat, "Nobody replied to jane.doe@example.com, call me on +44 7700 900123")
+    assert messages[0]["text"].startswith("Thank you for your feedback")
+    comment = responses(store, chat.cid)["csat"]["comment"]
+    assert "jane.doe" not in comment and "7700" not in comment and "Nobody replied" in comment
+
+
+async def test_a_button_from_the_earlier_question_is_not_taken_as_this_answer(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    await answer(chat, "csat:5")
+    messages, _ = await answer(chat, "csat:2")
+    assert messages[0]["text"] == "Brightcart made it easy for me to handle my issue."
+    assert responses(store, chat.cid)["ces"]["score"] is None
+
+
+async def test_a_new_question_mid_survey_is_handed_back_and_the_survey_abandoned(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    entities = [{"entity": "order_id", "value": "10002"}]
+    messages, events = await run(
+        ActionSurveyAnswer(),
+        chat.tracker("where is my order 10002", "track_order", 0.97, entities),
+    )
+    assert messages == []
+    assert [e["event"] for e in events][-3:] == ["action", "user", "slot"]
+    replayed = events[-2]
+    assert replayed["text"] == "where is my order 10002"
+    assert replayed["parse_data"]["intent"]["name"] == "track_order"
+    assert {"event": "slot", "name": "order_id", "value": "10002", "timestamp": None} in events
+    assert responses(store, chat.cid)["csat"]["status"] == "abandoned"
+
+
+async def test_idle_expires_an_unanswered_survey(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    assert await start(chat, "EXTERNAL_conversation_idle", "EXTERNAL_conversation_idle") == []
+    assert responses(store, chat.cid)["csat"]["status"] == "expired"
+    assert chat.slots["survey_active"] is False
+
+
+async def test_after_a_resolved_handoff_the_survey_is_about_the_agent(store: TelemetryStore) -> None:
+    chat = Conversation(store)
+    await run(ActionHandoff(), chat.tracker("let me talk to a person", "contact_human_agent"))
+    handoff = store.open_handoff(chat.cid)
+    assert handoff is not None
+    store.handoff_claimed(handoff.id, agent="Ana")
+    messages = await start(chat, "resolved", "EXTERNAL_handoff_resolved")
+    assert messages == [] or "satisfied" not in messages[-1]["text"]  # still open: no survey
+    store.handoff_resolved(handoff.id, agent="Ana", outcome="resolved")
+    tracker = chat.tracker("EXTERNAL_handoff_resolved", "EXTERNAL_handoff_resolved", 1.0, [{"entity": "agent", "value": "Ana"}])
+    messages, events = await run(ActionStartSurvey(), tracker)
+    assert messages[1]["text"].startswith("How satisfied")
+    row = responses(store, chat.cid)["csat"]
+    assert row["segment"] == "agent"
