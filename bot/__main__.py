@@ -1,0 +1,106 @@
+"""Command line: ``python -m bot`` (serve), ``python -m bot chat``, ``python -m bot telegram set-webhook URL``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CX support gateway")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the gateway (default)")
+    sub.add_parser("chat", help="talk to the assistant in this terminal")
+    tg = sub.add_parser("telegram", help="Telegram helpers")
+    tg_sub = tg.add_subparsers(dest="action", required=True)
+    hook = tg_sub.add_parser(
+        "set-webhook", help="register URL (…/webhooks/telegram) with the secret"
+    )
+    hook.add_argument("url")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    # The chat prints the conversation on stdout; keep the log to warnings there.
+    configure_logging(settings, level=logging.WARNING if args.command == "chat" else logging.INFO)
+    if args.command == "chat":
+        return asyncio.run(_chat(settings))
+    if args.command == "telegram":
+        return asyncio.run(_set_webhook(settings, args.url))
+    return _serve(settings)
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from bot.app import build_app
+    from bot.store import open_store
+
+    store = open_store(settings)
+    _migrate(store)
+    app = build_app(settings, store=store)
+    channels = [
+        n
+        for n, on in (("telegram", settings.telegram_enabled), ("slack", settings.slack_enabled))
+        if on
+    ]
+    logging.getLogger("bot").info(
+        "gateway on http://%s:%d, engine %s, channels: %s",
+        settings.gateway_host, settings.gateway_port, settings.rasa_url, ", ".join(channels) or "none",
+    )  # fmt: skip
+    # ws="none": no websocket routes, and the websockets pinned for rasa-sdk is too old for uvicorn
+    uvicorn.run(
+        app, host=settings.gateway_host, port=settings.gateway_port, log_config=None, ws="none"
+    )
+    return 0
+
+
+async def _chat(settings: Settings) -> int:
+    from bot.app import Services
+    from bot.channels.console import ConsoleChannel
+
+    services = Services(settings)
+    _migrate(services.store)
+    console = ConsoleChannel(services.gateway)
+    services.gateway.register("console", console)
+    if not await services.rasa.is_ready():
+        print(f"(the engine at {settings.rasa_url} is not answering yet; messages will be kept)")
+    await services.start()
+    try:
+        await console.run()
+    finally:
+        await services.stop()
+    return 0
+
+
+def _migrate(store: object) -> None:
+    """Bring the telemetry schema up to date; a database that is down must not stop the
+    gateway (``/readyz`` reports it, dedupe answers 503 until it is back)."""
+    try:
+        store.migrate()  # type: ignore[attr-defined]
+    except Exception as exc:
+        logging.getLogger("bot").error("telemetry migration failed: %s", exc)
+
+
+async def _set_webhook(settings: Settings, url: str) -> int:
+    from bot.channels.telegram import make_bot
+
+    if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
+        print("TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set", file=sys.stderr)
+        return 2
+    async with make_bot(settings.telegram_bot_token, settings.telegram_api_base_url) as bot:
+        done = await bot.set_webhook(
+            url,
+            secret_token=settings.telegram_webhook_secret,
+            allowed_updates=["message", "edited_message", "callback_query"],
+        )
+    print("webhook set" if done else "Telegram refused the webhook")
+    return 0 if done else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Channel adapters: the only modules that import telegram or slack_bolt."""

@@ -1,0 +1,97 @@
+"""Client of the Rasa engine: the REST channel for customer messages, the HTTP API for intents.
+
+``bot`` never imports ``rasa``; this module is the whole interface to the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.errors import EngineError, EngineUnavailable
+from bot.messages import BotReply
+
+log = logging.getLogger(__name__)
+
+
+class RasaClient:
+    """Talks to ``base_url``. Creating it does no I/O; call :meth:`aclose` when done."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def send_message(
+        self, sender_id: str, text: str, metadata: Mapping[str, Any]
+    ) -> list[BotReply]:
+        """One customer message through the REST channel; returns the bot's replies."""
+        body = {"sender": sender_id, "message": text, "metadata": dict(metadata)}
+        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        if not isinstance(data, list):
+            raise EngineError("the REST channel did not answer with a list of messages")
+        return _replies(data)
+
+    async def trigger_intent(
+        self, sender_id: str, name: str, entities: Mapping[str, Any] | None = None
+    ) -> list[BotReply]:
+        """``trigger_intent`` through the HTTP API; returns the messages for the REST channel."""
+        path = f"/conversations/{quote(sender_id, safe='')}/trigger_intent"
+        params = {"output_channel": "latest"}
+        if self._token:
+            params["token"] = self._token
+        body = {"name": name, "entities": dict(entities or {})}
+        data = await self._request("POST", path, json=body, params=params)
+        messages = data.get("messages") if isinstance(data, Mapping) else None
+        return _replies(messages or [])
+
+    async def is_ready(self) -> bool:
+        """True when the engine answers: ``/status?token=`` (which also proves a model is
+        loaded) when we have the token, else ``GET /``."""
+        try:
+            if self._token:
+                response = await self._client.get(
+                    self.base_url + "/status", params={"token": self._token}, timeout=2.0
+                )
+                return response.status_code == 200 and bool(response.json().get("model_file"))
+            response = await self._client.get(self.base_url + "/", timeout=2.0)
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return False
+        return response.status_code == 200
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client.request(method, self.base_url + path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise EngineUnavailable(f"engine timed out on {path}") from exc
+        except httpx.HTTPError as exc:
+            raise EngineUnavailable(f"engine unreachable on {path}: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise EngineUnavailable(f"engine answered {response.status_code} on {path}")
+        if response.status_code >= 400:
+            raise EngineError(f"engine refused {path}: {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise EngineError(f"engine answered invalid JSON on {path}") from exc
+
+
+def _replies(items: Sequence[Any]) -> list[BotReply]:
+    return [BotReply.from_rasa(item) for item in items if isinstance(item, Mapping)]

@@ -1,0 +1,124 @@
+"""Gateway settings, read from the environment once (``Settings.from_env()``), then passed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from cx_telemetry import Settings as TelemetrySettings
+
+DEFAULT_RASA_URL = "http://localhost:5005"
+DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
+DEFAULT_SLACK_API = "https://slack.com/api/"
+MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_IDLE_SECONDS = 900
+
+
+def idle_timeout_from_env(env: Mapping[str, str]) -> timedelta:
+    """The idle timeout after the bot's last answer.
+
+    Comes from ``cx_telemetry.survey_config.load_survey_config(env.get("CX_SURVEY_CONFIG") or None).idle_timeout`` (the CX lead's
+    ``survey.yml``). ``CX_IDLE_TIMEOUT_SECONDS`` overrides it (demos, tests); without a readable
+    survey file the default is 900 s.
+    """
+    if env.get("CX_IDLE_TIMEOUT_SECONDS"):
+        return timedelta(seconds=float(env["CX_IDLE_TIMEOUT_SECONDS"]))
+    from cx_telemetry.survey_config import load_survey_config
+
+    try:
+        return timedelta(
+            seconds=load_survey_config(
+                env.get("CX_SURVEY_CONFIG") or None
+            ).idle_timeout.total_seconds()
+        )
+    except Exception:  # a broken survey.yml must not stop the gateway; the default is safe
+        return timedelta(seconds=DEFAULT_IDLE_SECONDS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the gateway needs. Construct directly in tests; ``from_env()`` in production.
+
+    A channel is on when its token is set. Secrets are excluded from ``repr``.
+    """
+
+    rasa_url: str = DEFAULT_RASA_URL
+    rasa_token: str | None = field(default=None, repr=False)
+    rasa_timeout_seconds: float = 30.0
+
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = DEFAULT_TELEGRAM_API
+    telegram_mode: str = "webhook"  # "webhook" | "polling"
+
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_base_url: str = DEFAULT_SLACK_API
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    idle_timeout: timedelta = timedelta(seconds=DEFAULT_IDLE_SECONDS)
+
+    # Operational knobs (tests shrink them).
+    timer_poll_seconds: float = 1.0  # 0 disables the background timer loop
+    replay_delay_seconds: float = 5.0  # first retry of a message kept while the engine was down
+    replay_max_delay_seconds: float = 300.0
+    delivery_attempts: int = 5
+    delivery_backoff_seconds: float = 0.5
+    max_retry_after_seconds: float = 60.0
+    max_body_bytes: int = MAX_BODY_BYTES
+    start_text: str = "/greet"  # what Telegram's /start and Slack's /support send to the engine
+    instance_id: str = field(default_factory=lambda: f"gw-{os.getpid()}")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line."""
+        values = (
+            self.rasa_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.telemetry.pseudonym_key,
+        )
+        return tuple(v for v in values if v)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the variables listed in the README; unset or empty ones take the defaults."""
+        env = os.environ if env is None else env
+        mode = (env.get("TELEGRAM_MODE") or "webhook").strip().lower()
+        if mode not in ("webhook", "polling"):
+            from bot.errors import ConfigError
+
+            raise ConfigError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
+        return cls(
+            rasa_url=(env.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN") or None,
+            rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 30.0),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API,
+            telegram_mode=mode,
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_base_url=env.get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API,
+            gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
+            gateway_port=int(env.get("GATEWAY_PORT") or 8000),
+            telemetry=TelemetrySettings.from_env(env),
+            idle_timeout=idle_timeout_from_env(env),
+        )
