@@ -60,7 +60,7 @@ validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
 test-unit: $(APP_VENV)/.installed
-	$(PY) -m pytest
+	CX_E2E_REQUIRED=1 $(PY) -m pytest
 
 test-stories: $(MODEL)
 	$(RASA) test core --stories tests/ --fail-on-prediction-errors --out var/results

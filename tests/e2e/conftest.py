@@ -1,0 +1,144 @@
+"""The real stack: the trained Rasa engine and the action server as subprocesses, the gateway
+in-process, the fake Telegram and Slack APIs on 127.0.0.1. `make test` trains before pytest."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import Settings
+from cx_telemetry import Settings as TelemetrySettings
+from cx_telemetry import TelemetryStore
+from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
+from tests.bot.fakes import FakeSlack, FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "models" / "current.tar.gz"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_TOKEN = "e2e-rasa-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa_url: str
+    env: dict[str, str]
+    telemetry: TelemetrySettings
+
+
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} not up after {seconds:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL.exists() or not RASA.exists():
+        if os.environ.get("CX_E2E_REQUIRED"):
+            pytest.fail(f"end-to-end tests need {MODEL} and {RASA} (run `make train`)")
+        pytest.skip("no trained model: run `make train` (make test does)")
+    work = tmp_path_factory.mktemp("e2e")
+    telemetry = TelemetrySettings(
+        db_url=f"sqlite:///{work / 'telemetry.sqlite3'}",
+        pseudonym_key="e2e-pseudonym-key",
+        outbox_dir=work / "outbox",
+    )
+    TelemetryStore.from_settings(telemetry).migrate()
+    actions_port, engine_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CX_TELEMETRY_DB_URL": telemetry.db_url,
+        "CX_PSEUDONYM_KEY": "e2e-pseudonym-key",
+        "CX_TELEMETRY_OUTBOX": str(work / "outbox"),
+        "SHOP_DEMO_DB": str(work / "shop.sqlite3"),
+        "CX_SURVEY_CONFIG": str(ROOT / "survey.yml"),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
+    logs = [work / "actions.log", work / "engine.log"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            cwd=ROOT, env=env, stdout=logs[0].open("wb"), stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "--port", str(engine_port),
+             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+            cwd=ROOT, env=env, stdout=logs[1].open("wb"), stderr=subprocess.STDOUT,
+        ),
+    ]  # fmt: skip
+    try:
+        _wait(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
+        _wait(f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240)
+        yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture
+async def fake_tg() -> AsyncIterator[FakeTelegram]:
+    server = await FakeTelegram().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    server = await FakeSlack().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def gateway(stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack) -> AsyncIterator[Running]:
+    settings = Settings(
+        rasa_url=stack.rasa_url,
+        rasa_token=RASA_TOKEN,
+        rasa_timeout_seconds=60,
+        telegram_bot_token=TG_TOKEN,
+        telegram_webhook_secret=TG_SECRET,
+        telegram_api_base_url=fake_tg.base_url,
+        slack_bot_token=SLACK_TOKEN,
+        slack_signing_secret=SLACK_SECRET,
+        slack_api_base_url=fake_slack.base_url,
+        telemetry=stack.telemetry,
+        idle_timeout=timedelta(minutes=15),
+        timer_poll_seconds=0,
+        replay_delay_seconds=0.0,
+        delivery_attempts=3,
+        delivery_backoff_seconds=0.01,
+        instance_id="gw-e2e",
+    )
+    store = TelemetryStore.from_settings(stack.telemetry)
+    async with running(settings, store) as gw:
+        yield gw
