@@ -59,7 +59,7 @@ lint: $(APP_VENV)/.installed
 validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
-test-unit: $(APP_VENV)/.installed
+test-unit: $(APP_VENV)/.installed $(MODEL)
 	CX_E2E_REQUIRED=1 $(PY) -m pytest
 
 test-stories: $(MODEL)

@@ -1,26 +1,83 @@
-"""Escalation to a person. Until the Slack staff desk exists, the request is recorded in the
-telemetry store (feeding the escalation rate) and the customer is told a person will follow up."""
+"""Escalation to a person (``action_handoff``).
+
+Records the request in the telemetry store, tells the customer their place in the queue and
+the usual wait, pauses the conversation, and hands the gateway a custom payload
+``{"handoff": {...}}`` (REST replies carry it as ``custom``): the gateway hides it from the
+customer, posts the staff card in Slack and relays the chat until staff resolve it.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
 from cx_telemetry import TelemetryError
+from cx_telemetry.handoff_state import QueueSnapshot, queue_snapshot
 
 logger = logging.getLogger(__name__)
 
-REASONS = {
-    "contact_human_agent": "customer_request",
-    "complaint": "complaint",
-    "affirm": "offered_after_fallback",
-    "nlu_fallback": "fallback",
+# The gateway recognises this payload (and "never mind", "cancel", ...) while a handoff is
+# open; keep in sync with ``bot.handoff.CANCEL_PAYLOAD`` (docs/CONTRACT.md).
+CANCEL_PAYLOAD = "/handoff_cancel"
+# Bot messages after which a request for a person counts as "offered after ...".
+OFFERS = {
+    "utter_offer_human": "fallback",
+    "utter_complaint_sorry": "complaint",
+    "utter_offer_human_complaint": "complaint",
 }
+
+
+def handoff_reason(tracker: Tracker, intent: str | None) -> str:
+    """``complaint`` | ``fallback`` | ``button`` | ``customer_request``: why the customer is
+    escalated (the report breaks the escalation rate down by it)."""
+    if intent == "complaint":
+        return "complaint"
+    offered = _last_bot_action_before_user(tracker)
+    if offered in OFFERS:
+        return OFFERS[offered]
+    if str(tracker.latest_message.get("text") or "").startswith("/"):
+        return "button"  # a "Talk to a person" button somewhere the bot could not help
+    return "customer_request"
+
+
+def _last_bot_action_before_user(tracker: Tracker) -> str | None:
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action":
+            name = event.get("name")
+            if name and name != "action_listen":
+                return str(name)
+    return None
+
+
+def wait_phrase(wait: timedelta) -> str:
+    minutes = max(1, round(wait.total_seconds() / 60))
+    return "about a minute" if minutes == 1 else f"about {minutes} minutes"
+
+
+def queue_text(snapshot: QueueSnapshot | None) -> str:
+    head = "I've passed your conversation to our support team."
+    tail = (
+        " Anything you write here goes straight to them. If you'd rather carry on with me, "
+        'say "never mind".'
+    )
+    if snapshot is None:
+        return head + " A person will reply right here as soon as they're free." + tail
+    place = (
+        "You're next in line" if snapshot.position <= 1 else f"You're #{snapshot.position} in line"
+    )
+    return f"{head} {place}; the usual wait is {wait_phrase(snapshot.usual_wait)}.{tail}"
 
 
 class ActionHandoff(Action):
@@ -32,10 +89,31 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         intent, _ = latest_intent(tracker)
         note_support_intent(tracker, intent)
+        reason = handoff_reason(tracker, intent)
         cid = conversation_id(tracker)
-        if cid is not None:
-            try:
-                telemetry().handoff_requested(cid, reason=REASONS.get(intent or "", "other"))
-            except TelemetryError:
-                logger.exception("telemetry: cannot record the handoff request")
-        return []
+        if cid is None:  # no telemetry at all: there is no case the staff could see
+            dispatcher.utter_message(
+                text="Sorry, I can't reach our support team right now. "
+                "Please try again in a few minutes."
+            )
+            return []
+        store = telemetry()
+        hid = store.handoff_requested(cid, reason=reason)
+        snapshot: QueueSnapshot | None
+        try:
+            snapshot = queue_snapshot(store, hid)
+        except TelemetryError:
+            logger.warning("telemetry: no queue figures for handoff %s", hid)
+            snapshot = None
+        dispatcher.utter_message(
+            text=queue_text(snapshot),
+            buttons=[{"title": "Never mind, back to the assistant", "payload": CANCEL_PAYLOAD}],
+        )
+        payload: dict[str, Any] = {
+            "id": hid,
+            "conversation_id": cid,
+            "reason": reason,
+            "position": snapshot.position if snapshot else None,
+        }
+        dispatcher.utter_message(json_message={"handoff": payload})
+        return [ConversationPaused()]

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.gateway import Gateway
+from bot.handoff import build_router
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.store import GatewayStore, open_store
@@ -52,6 +53,15 @@ class Services:
 
             self.slack = SlackChannel(self.gateway)
             self.gateway.register("slack", self.slack)
+        # Human handoff (bot/handoff.py); its staff desk lives in SLACK_STAFF_CHANNEL.
+        self.gateway.handoff = build_router(self.gateway, settings.handoff_timeout)
+        self.staff: Any = None
+        if self.slack is not None and settings.slack_staff_channel:
+            from bot.channels.slack_staff import attach_staff_desk
+
+            self.staff = attach_staff_desk(
+                self.gateway.handoff, self.slack, settings.slack_staff_channel
+            )
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -68,7 +78,7 @@ class Services:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for channel in (self.telegram, self.slack):
+        for channel in (self.telegram, self.staff, self.slack):
             if channel is not None:
                 with contextlib.suppress(Exception):
                     await channel.stop()

@@ -14,13 +14,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bot.errors import DeliveryFailed, EngineError, EngineUnavailable
 from bot.messages import APOLOGY, Address, BotReply, IncomingMessage, text_reply, utcnow
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.store import GatewayStore
+
+if TYPE_CHECKING:
+    from bot.handoff import HandoffRouter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,6 +56,7 @@ class Gateway:
         self.clock = clock
         self.outbounds: dict[str, Outbound] = {}
         self.stats: Counter[str] = Counter()
+        self.handoff: HandoffRouter | None = None  # set by bot.app when handoff is on
         # SQLite has one writer: concurrent writer threads only meet its busy-wait sleeps, so
         # store calls go through one thread there; a server database gets a small pool.
         workers = 1 if settings.telemetry.db_url.startswith("sqlite") else 8
@@ -82,6 +86,8 @@ class Gateway:
         cid: str | None = None
         try:
             cid = await self._open_conversation(msg.address, msg.locale)
+            if self.handoff is not None and await self.handoff.intercept(msg, cid):
+                return  # a person has this conversation: relayed to the staff thread
             await self._ask_engine(msg.address, msg.text, msg.locale, cid, customer_turn=True)
         except EngineUnavailable as exc:
             log.warning("engine unavailable, keeping the message for later: %s", exc)
@@ -111,6 +117,8 @@ class Gateway:
             if customer_turn:  # the customer did write, even if the engine failed
                 await self.db(self._bookkeeping, address, cid, customer=True)
             raise
+        if self.handoff is not None:  # hides action_handoff's payload, opens the staff case
+            replies = await self.handoff.escalate(address, cid, replies)
         await self.deliver(address, replies)
         # Bookkeeping after the reply is out (one trip to the database thread), so it never
         # adds to the customer's wait.

@@ -215,7 +215,8 @@ class HandoffRouter:
             gw.store.schedule_timer,
             kind=TIMEOUT_KIND,
             conversation_id=case.handoff_id,
-            due_at=case.requested_at + self.timeout,
+            # without a staff desk nobody can claim: offer the follow-up straight away
+            due_at=case.requested_at + (self.timeout if self.staff else timedelta(0)),
             payload={"handoff_id": case.handoff_id},
         )
         if self.staff is None:
@@ -537,3 +538,10 @@ def transcript_of(tracker: Any) -> tuple[list[str], list[str]]:
         elif kind == "bot" and event.get("text"):
             lines.append(f"Bot: {event['text']}")
     return lines[-TRANSCRIPT_TURNS:], intents
+
+
+def build_router(gateway: Gateway, timeout: timedelta) -> HandoffRouter:
+    """The router over the gateway's store (the telemetry store, which also keeps the cases);
+    the staff desk is attached by the channel that provides it."""
+    store: Any = gateway.store
+    return HandoffRouter(gateway, HandoffDesk(store), None, timeout)

@@ -57,6 +57,8 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_base_url: str = DEFAULT_SLACK_API
+    slack_staff_channel: str | None = None  # where handoff cards go (bot/handoff.py)
+    handoff_timeout: timedelta = timedelta(minutes=10)  # no claim by then: offer follow-up
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
@@ -117,6 +119,8 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
             slack_api_base_url=env.get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API,
+            slack_staff_channel=env.get("SLACK_STAFF_CHANNEL") or None,
+            handoff_timeout=timedelta(minutes=float(env.get("HANDOFF_TIMEOUT_MINUTES") or 10)),
             gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
             gateway_port=int(env.get("GATEWAY_PORT") or 8000),
             telemetry=TelemetrySettings.from_env(env),

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.errors import EngineUnavailable
 from bot.gateway import IDLE_KIND, REPLAY_PREFIX, Gateway
+from bot.handoff import TIMEOUT_KIND as HANDOFF_TIMEOUT_KIND
 from bot.store import TimerLike
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class TimerWorker:
                 await gw.idle(timer.conversation_id, dict(timer.payload))
             elif timer.kind.startswith(REPLAY_PREFIX):
                 await gw.replay(timer.conversation_id, dict(timer.payload))
+            elif timer.kind == HANDOFF_TIMEOUT_KIND and gw.handoff is not None:
+                await gw.handoff.on_timeout(dict(timer.payload))
             else:
                 log.info("ignoring timer of unknown kind %r", timer.kind)
         except EngineUnavailable as exc:

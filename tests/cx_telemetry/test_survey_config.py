@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from cx_telemetry.survey_config import SurveyConfigError, load_survey_config, main, parse_survey_config
+from cx_telemetry.survey_config import (
+    SurveyConfigError,
+    load_survey_config,
+    main,
+    parse_survey_config,
+)
 
 SHIPPED = Path(__file__).resolve().parents[2] / "survey.yml"
 
