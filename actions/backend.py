@@ -84,7 +84,9 @@ class Order:
     cancelled_on: date | None
 
     def within_return_window(self, today: date) -> bool:
-        return self.delivered_on is not None and (today - self.delivered_on).days <= RETURN_WINDOW_DAYS
+        return (
+            self.delivered_on is not None and (today - self.delivered_on).days <= RETURN_WINDOW_DAYS
+        )
 
 
 @dataclass(frozen=True)
@@ -223,16 +225,30 @@ CREATE TABLE IF NOT EXISTS refunds (
 """
 
 _PRODUCTS = [
-    ("Wireless earbuds", 5990), ("Phone case", 1490), ("Running shoes", 8900),
-    ("Desk lamp", 3450), ("Coffee grinder", 4990), ("Yoga mat", 2490), ("Backpack", 6490),
-    ("Water bottle", 1990), ("Bluetooth speaker", 7990), ("Wool scarf", 2990),
-    ("Cast-iron pan", 3990), ("Board game", 3490),
+    ("Wireless earbuds", 5990),
+    ("Phone case", 1490),
+    ("Running shoes", 8900),
+    ("Desk lamp", 3450),
+    ("Coffee grinder", 4990),
+    ("Yoga mat", 2490),
+    ("Backpack", 6490),
+    ("Water bottle", 1990),
+    ("Bluetooth speaker", 7990),
+    ("Wool scarf", 2990),
+    ("Cast-iron pan", 3990),
+    ("Board game", 3490),
 ]
 _CARRIERS = ["DHL", "UPS", "DPD", "Royal Mail"]
 _PAYMENTS = ["Visa", "Mastercard", "PayPal", "Apple Pay", "Klarna"]
 # The first five orders are fixed so documentation and tests can name them.
 _FIXED_STATES = ["processing", "shipped", "delivered", "cancelled", "refunded"]
-_MIX = ["processing"] * 9 + ["shipped"] * 11 + ["delivered"] * 13 + ["cancelled"] * 5 + ["refunded"] * 7
+_MIX = (
+    ["processing"] * 9
+    + ["shipped"] * 11
+    + ["delivered"] * 13
+    + ["cancelled"] * 5
+    + ["refunded"] * 7
+)
 
 
 def _seed(db: sqlite3.Connection, today: date, rng: random.Random) -> None:
@@ -241,30 +257,55 @@ def _seed(db: sqlite3.Connection, today: date, rng: random.Random) -> None:
         order_id = str(DemoShopBackend.FIRST_ORDER + offset)
         items = rng.sample(_PRODUCTS, rng.randint(1, 3))
         total = sum(price for _, price in items)
-        age = {"processing": 1, "shipped": 3, "delivered": 10, "cancelled": 6, "refunded": 25}[status]
+        age = {"processing": 1, "shipped": 3, "delivered": 10, "cancelled": 6, "refunded": 25}[
+            status
+        ]
         placed = today - timedelta(days=age + rng.randint(0, 2))
         carrier = rng.choice(_CARRIERS) if status in ("shipped", "delivered", "refunded") else None
         tracking = f"{carrier[:2].upper()}{rng.randint(10**9, 10**10 - 1)}" if carrier else None
-        estimated = {"processing": today + timedelta(days=3), "shipped": today + timedelta(days=1)}.get(status)
+        estimated = {
+            "processing": today + timedelta(days=3),
+            "shipped": today + timedelta(days=1),
+        }.get(status)
         delivered = placed + timedelta(days=3) if status in ("delivered", "refunded") else None
         cancelled = placed + timedelta(days=1) if status == "cancelled" else None
         db.execute(
             "INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'EUR', ?, ?, ?, ?, ?, ?)",
             (
-                order_id, status, placed.isoformat(), json.dumps([name for name, _ in items]), total,
-                rng.choice(_PAYMENTS), carrier, tracking, _iso(estimated), _iso(delivered), _iso(cancelled),
+                order_id,
+                status,
+                placed.isoformat(),
+                json.dumps([name for name, _ in items]),
+                total,
+                rng.choice(_PAYMENTS),
+                carrier,
+                tracking,
+                _iso(estimated),
+                _iso(delivered),
+                _iso(cancelled),
             ),
         )
         if status == "refunded":
             paid = today - timedelta(days=rng.randint(1, 5))
             db.execute(
                 "INSERT INTO refunds VALUES (?, ?, 'EUR', 'paid', ?, ?, ?)",
-                (order_id, total, (paid - timedelta(days=8)).isoformat(), paid.isoformat(), paid.isoformat()),
+                (
+                    order_id,
+                    total,
+                    (paid - timedelta(days=8)).isoformat(),
+                    paid.isoformat(),
+                    paid.isoformat(),
+                ),
             )
         elif status == "delivered" and offset % 4 == 0:
             db.execute(
                 "INSERT INTO refunds VALUES (?, ?, 'EUR', 'processing', ?, ?, NULL)",
-                (order_id, total, (today - timedelta(days=2)).isoformat(), (today + timedelta(days=5)).isoformat()),
+                (
+                    order_id,
+                    total,
+                    (today - timedelta(days=2)).isoformat(),
+                    (today + timedelta(days=5)).isoformat(),
+                ),
             )
 
 

@@ -18,12 +18,35 @@ from cx_telemetry.survey_config import SurveyConfig, load_survey_config
 logger = logging.getLogger(__name__)
 
 SUPPORT_INTENTS = frozenset(
-    """cancel_order change_order change_shipping_address check_cancellation_fee check_invoice
-    check_payment_methods check_refund_policy complaint contact_customer_service
-    contact_human_agent create_account delete_account delivery_options delivery_period
-    edit_account get_invoice get_refund newsletter_subscription payment_issue place_order
-    recover_password registration_problems review set_up_shipping_address switch_account
-    track_order track_refund""".split()
+    [
+        "cancel_order",
+        "change_order",
+        "change_shipping_address",
+        "check_cancellation_fee",
+        "check_invoice",
+        "check_payment_methods",
+        "check_refund_policy",
+        "complaint",
+        "contact_customer_service",
+        "contact_human_agent",
+        "create_account",
+        "delete_account",
+        "delivery_options",
+        "delivery_period",
+        "edit_account",
+        "get_invoice",
+        "get_refund",
+        "newsletter_subscription",
+        "payment_issue",
+        "place_order",
+        "recover_password",
+        "registration_problems",
+        "review",
+        "set_up_shipping_address",
+        "switch_account",
+        "track_order",
+        "track_refund",
+    ]
 )
 
 
@@ -74,7 +97,9 @@ def conversation_id(tracker: Tracker) -> str | None:
     if metadata.get("conversation_id"):
         return str(metadata["conversation_id"])
     try:
-        return telemetry().open_conversation(channel=channel_of(tracker), customer_id=tracker.sender_id)
+        return telemetry().open_conversation(
+            channel=channel_of(tracker), customer_id=tracker.sender_id
+        )
     except TelemetryError:
         logger.exception("telemetry: cannot open a conversation for this turn")
         return None

@@ -77,5 +77,9 @@ def _previous_turn_was_a_fallback(tracker: Tracker) -> bool:
         if kind == "user":
             users_seen += 1
         elif kind == "action" and users_seen >= 1 and event.get("name") != "action_listen":
-            return event.get("name") in ("action_core_fallback", "utter_rephrase", "action_note_fallback")
+            return event.get("name") in (
+                "action_core_fallback",
+                "utter_rephrase",
+                "action_note_fallback",
+            )
     return False

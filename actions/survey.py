@@ -225,7 +225,10 @@ class ActionSurveyAnswer(Action):
                 model_version=model_version(tracker),
             )
             ask(dispatcher, config, following)
-            events: list[EventType] = [SlotSet("survey_step", following.id), SlotSet("survey_retry", False)]
+            events: list[EventType] = [
+                SlotSet("survey_step", following.id),
+                SlotSet("survey_retry", False),
+            ]
             if low is not None:
                 events.append(SlotSet("survey_low_metric", low))
             return events

@@ -13,8 +13,17 @@ from cx_telemetry.survey_config import MetricDefinition, SurveyConfig
 __all__ = ["Answer", "guess_answer", "read_answer"]
 
 _NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 _STARS = re.compile(r"^(?:[\u2b50\u2605\u2606\U0001f31f]\ufe0f?\s*)+$")
 _FULL_STAR = re.compile(r"[\u2b50\u2605\U0001f31f]")
@@ -81,7 +90,7 @@ def _normalise(text: str) -> str:
 
 def _numeric(match: re.Match[str], metric: MetricDefinition) -> Answer:
     value_text, out_of = match.group(1), match.group(2)
-    value = _NUMBER_WORDS.get(value_text, None)
+    value = _NUMBER_WORDS.get(value_text)
     if value is None:
         value = int(value_text)
     if out_of is not None and int(out_of) != metric.scale_max:

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import context
-from cx_telemetry import Settings, TelemetryStore
+from cx_telemetry import TelemetryStore
 from cx_telemetry.models import SurveyResponse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,14 @@ class Conversation:
             }
         )
         return Tracker(
-            self.sender, dict(self.slots), message, list(self.events), False, None, {}, "action_listen"
+            self.sender,
+            dict(self.slots),
+            message,
+            list(self.events),
+            False,
+            None,
+            {},
+            "action_listen",
         )
 
     def apply(self, events: list[dict[str, Any]]) -> None:

@@ -9,8 +9,17 @@ from actions.backend import BackendError, DemoShopBackend, OrderStatus, normalis
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("10234", "10234"), ("#10234", "10234"), ("ORD-10234", "10234"), ("order 10234", "10234"),
-     ("ord-10234.", "10234"), ("1023", None), ("102345", None), ("09999", None), ("abc", None)],
+    [
+        ("10234", "10234"),
+        ("#10234", "10234"),
+        ("ORD-10234", "10234"),
+        ("order 10234", "10234"),
+        ("ord-10234.", "10234"),
+        ("1023", None),
+        ("102345", None),
+        ("09999", None),
+        ("abc", None),
+    ],
 )
 def test_order_numbers_are_normalised(text: str, expected: str | None) -> None:
     assert normalise_order_id(text) == expected
@@ -23,7 +32,11 @@ def test_demo_shop_has_fifty_orders_in_every_state(tmp_path: Path) -> None:
     assert {o.status for o in orders if o} == set(OrderStatus)
     assert shop.get_order("10051") is None
     assert [shop.get_order(str(n)).status.value for n in range(10001, 10006)] == [  # type: ignore[union-attr]
-        "processing", "shipped", "delivered", "cancelled", "refunded"
+        "processing",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "refunded",
     ]
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
-from actions.order_forms import AskOrderNumberTrackOrder, ValidateCancelOrderForm, ValidateTrackOrderForm
+from actions.order_forms import (
+    AskOrderNumberTrackOrder,
+    ValidateCancelOrderForm,
+    ValidateTrackOrderForm,
+)
 from actions.orders import ActionCancelOrder, ActionGetRefund, ActionTrackOrder, ActionTrackRefund
 from cx_telemetry import TelemetryStore
-from rasa_sdk.executor import CollectingDispatcher
 
 from .conftest import Conversation, run
 
@@ -23,7 +27,9 @@ def validate(action: object, value: str, chat: Conversation) -> tuple[dict, list
 
 async def test_order_number_is_asked_with_a_way_out(store: TelemetryStore) -> None:
     chat = Conversation(store)
-    messages, _ = await run(AskOrderNumberTrackOrder(), chat.tracker("where is my order", "track_order"))
+    messages, _ = await run(
+        AskOrderNumberTrackOrder(), chat.tracker("where is my order", "track_order")
+    )
     assert "order number" in messages[0]["text"]
     assert messages[0]["buttons"] == [{"title": "I don't have it", "payload": "/deny"}]
 
@@ -46,40 +52,58 @@ def test_an_unknown_order_is_refused(store: TelemetryStore) -> None:
     assert "can't find an order 99999" in messages[0]["text"]
 
 
-async def test_tracking_a_shipped_order_names_carrier_and_tracking_number(store: TelemetryStore) -> None:
+async def test_tracking_a_shipped_order_names_carrier_and_tracking_number(
+    store: TelemetryStore,
+) -> None:
     chat = Conversation(store)
     order = context.backend().get_order("10002")
     assert order is not None
-    messages, _ = await run(ActionTrackOrder(), chat.tracker("10002", "track_order", order_id="10002"))
+    messages, _ = await run(
+        ActionTrackOrder(), chat.tracker("10002", "track_order", order_id="10002")
+    )
     assert f"on its way with {order.carrier}" in messages[0]["text"]
     assert order.tracking_number in messages[0]["text"]
     info = store.get_conversation(chat.cid)
     assert info is not None and info.support_intents == ("track_order",)
 
 
-async def test_a_shipped_order_cannot_be_cancelled_and_the_next_step_is_offered(store: TelemetryStore) -> None:
-    messages, _ = await run(ActionCancelOrder(), Conversation(store).tracker("10002", "cancel_order", order_id="10002"))
+async def test_a_shipped_order_cannot_be_cancelled_and_the_next_step_is_offered(
+    store: TelemetryStore,
+) -> None:
+    messages, _ = await run(
+        ActionCancelOrder(), Conversation(store).tracker("10002", "cancel_order", order_id="10002")
+    )
     assert "can't be cancelled" in messages[0]["text"]
     assert {"title": "Request a refund", "payload": "/get_refund"} in messages[0]["buttons"]
     assert context.backend().get_order("10002").status.value == "shipped"  # type: ignore[union-attr]
 
 
 async def test_a_processing_order_is_cancelled(store: TelemetryStore) -> None:
-    messages, _ = await run(ActionCancelOrder(), Conversation(store).tracker("10001", "cancel_order", order_id="10001"))
+    messages, _ = await run(
+        ActionCancelOrder(), Conversation(store).tracker("10001", "cancel_order", order_id="10001")
+    )
     assert messages[0]["text"].startswith("Done: order #10001 is cancelled")
     assert context.backend().get_order("10001").status.value == "cancelled"  # type: ignore[union-attr]
 
 
-async def test_a_refund_is_started_for_a_delivered_order_and_then_tracked(store: TelemetryStore) -> None:
+async def test_a_refund_is_started_for_a_delivered_order_and_then_tracked(
+    store: TelemetryStore,
+) -> None:
     chat = Conversation(store)
-    messages, _ = await run(ActionGetRefund(), chat.tracker("10003", "get_refund", order_id="10003"))
+    messages, _ = await run(
+        ActionGetRefund(), chat.tracker("10003", "get_refund", order_id="10003")
+    )
     assert "I've started a return for order #10003" in messages[0]["text"]
-    messages, _ = await run(ActionTrackRefund(), chat.tracker("10003", "track_refund", order_id="10003"))
+    messages, _ = await run(
+        ActionTrackRefund(), chat.tracker("10003", "track_refund", order_id="10003")
+    )
     assert "waiting for the parcel" in messages[0]["text"]
 
 
 async def test_a_paid_refund_says_when_it_was_paid(store: TelemetryStore) -> None:
-    messages, _ = await run(ActionTrackRefund(), Conversation(store).tracker("10005", "track_refund", order_id="10005"))
+    messages, _ = await run(
+        ActionTrackRefund(), Conversation(store).tracker("10005", "track_refund", order_id="10005")
+    )
     assert "was paid on" in messages[0]["text"]
 
 
@@ -88,8 +112,12 @@ async def test_a_failing_order_system_gets_an_apology_and_a_person(
 ) -> None:
     monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path))  # a directory: every query fails
     context.backend.cache_clear()
-    messages, _ = await run(ActionTrackOrder(), Conversation(store).tracker("10002", "track_order", order_id="10002"))
+    messages, _ = await run(
+        ActionTrackOrder(), Conversation(store).tracker("10002", "track_order", order_id="10002")
+    )
     assert "can't reach our order system" in messages[0]["text"]
-    assert messages[0]["buttons"] == [{"title": "Talk to a person", "payload": "/contact_human_agent"}]
+    assert messages[0]["buttons"] == [
+        {"title": "Talk to a person", "payload": "/contact_human_agent"}
+    ]
     result, messages = validate(ValidateTrackOrderForm(), "10002", Conversation(store))
     assert result == {"order_id": "10002"}  # accepted as written; the answer explains the outage

@@ -18,19 +18,25 @@ async def finished_support_chat(store: TelemetryStore) -> Conversation:
     return chat
 
 
-async def start(chat: Conversation, text: str = "bye", intent: str = "goodbye") -> list[dict[str, Any]]:
+async def start(
+    chat: Conversation, text: str = "bye", intent: str = "goodbye"
+) -> list[dict[str, Any]]:
     messages, events = await run(ActionStartSurvey(), chat.tracker(text, intent))
     chat.apply(events)
     return messages
 
 
-async def answer(chat: Conversation, text: str, intent: str = "nlu_fallback", confidence: float = 0.4) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def answer(
+    chat: Conversation, text: str, intent: str = "nlu_fallback", confidence: float = 0.4
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     messages, events = await run(ActionSurveyAnswer(), chat.tracker(text, intent, confidence))
     chat.apply(events)
     return messages, events
 
 
-async def test_csat_then_ces_with_one_tap_buttons_and_each_answer_stored(store: TelemetryStore) -> None:
+async def test_csat_then_ces_with_one_tap_buttons_and_each_answer_stored(
+    store: TelemetryStore,
+) -> None:
     chat = await finished_support_chat(store)
     messages = await start(chat)
     assert messages[1]["text"] == "How satisfied are you with the help you got today?"
@@ -75,7 +81,9 @@ async def test_skip_ends_the_survey_politely_and_is_recorded(store: TelemetrySto
     assert responses(store, chat.cid)["csat"]["status"] == "skipped"
 
 
-async def test_unreadable_answer_is_asked_again_once_then_the_survey_ends(store: TelemetryStore) -> None:
+async def test_unreadable_answer_is_asked_again_once_then_the_survey_ends(
+    store: TelemetryStore,
+) -> None:
     chat = await finished_support_chat(store)
     await start(chat)
     messages, _ = await answer(chat, "banana")
@@ -100,13 +108,17 @@ async def test_low_score_asks_one_comment_and_stores_it_redacted(store: Telemetr
     await answer(chat, "1")
     messages, _ = await answer(chat, "6")
     assert messages[0]["text"].startswith("Sorry we fell short")
-    messages, _ = await answer(chat, "Nobody replied to jane.doe@example.com, call me on +44 7700 900123")
+    messages, _ = await answer(
+        chat, "Nobody replied to jane.doe@example.com, call me on +44 7700 900123"
+    )
     assert messages[0]["text"].startswith("Thank you for your feedback")
     comment = responses(store, chat.cid)["csat"]["comment"]
     assert "jane.doe" not in comment and "7700" not in comment and "Nobody replied" in comment
 
 
-async def test_a_button_from_the_earlier_question_is_not_taken_as_this_answer(store: TelemetryStore) -> None:
+async def test_a_button_from_the_earlier_question_is_not_taken_as_this_answer(
+    store: TelemetryStore,
+) -> None:
     chat = await finished_support_chat(store)
     await start(chat)
     await answer(chat, "csat:5")
@@ -115,7 +127,9 @@ async def test_a_button_from_the_earlier_question_is_not_taken_as_this_answer(st
     assert responses(store, chat.cid)["ces"]["score"] is None
 
 
-async def test_a_new_question_mid_survey_is_handed_back_and_the_survey_abandoned(store: TelemetryStore) -> None:
+async def test_a_new_question_mid_survey_is_handed_back_and_the_survey_abandoned(
+    store: TelemetryStore,
+) -> None:
     chat = await finished_support_chat(store)
     await start(chat)
     entities = [{"entity": "order_id", "value": "10002"}]
@@ -140,7 +154,9 @@ async def test_idle_expires_an_unanswered_survey(store: TelemetryStore) -> None:
     assert chat.slots["survey_active"] is False
 
 
-async def test_after_a_resolved_handoff_the_survey_is_about_the_agent(store: TelemetryStore) -> None:
+async def test_after_a_resolved_handoff_the_survey_is_about_the_agent(
+    store: TelemetryStore,
+) -> None:
     chat = Conversation(store)
     await run(ActionHandoff(), chat.tracker("let me talk to a person", "contact_human_agent"))
     handoff = store.open_handoff(chat.cid)
@@ -149,7 +165,12 @@ async def test_after_a_resolved_handoff_the_survey_is_about_the_agent(store: Tel
     messages = await start(chat, "resolved", "EXTERNAL_handoff_resolved")
     assert messages == [] or "satisfied" not in messages[-1]["text"]  # still open: no survey
     store.handoff_resolved(handoff.id, agent="Ana", outcome="resolved")
-    tracker = chat.tracker("EXTERNAL_handoff_resolved", "EXTERNAL_handoff_resolved", 1.0, [{"entity": "agent", "value": "Ana"}])
+    tracker = chat.tracker(
+        "EXTERNAL_handoff_resolved",
+        "EXTERNAL_handoff_resolved",
+        1.0,
+        [{"entity": "agent", "value": "Ana"}],
+    )
     messages, events = await run(ActionStartSurvey(), tracker)
     assert messages[1]["text"].startswith("How satisfied")
     row = responses(store, chat.cid)["csat"]

@@ -120,7 +120,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def gateway(stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack) -> AsyncIterator[Running]:
+async def gateway(
+    stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack
+) -> AsyncIterator[Running]:
     settings = Settings(
         rasa_url=stack.rasa_url,
         rasa_token=RASA_TOKEN,

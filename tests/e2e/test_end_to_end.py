@@ -70,7 +70,10 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
     texts = sent_texts(fake_tg)
     assert any("is on its way with" in t and "#10002" in t for t in texts), texts
     assert texts[-1] == "Anything else I can help with?"
-    assert [b["callback_data"] for b in keyboard(fake_tg.of("sendMessage")[-1].params)] == ["/affirm", "/deny"]
+    assert [b["callback_data"] for b in keyboard(fake_tg.of("sendMessage")[-1].params)] == [
+        "/affirm",
+        "/deny",
+    ]
 
     assert await post(gateway, press(fake_tg, chat, 7, "No")) == 200
     question = fake_tg.of("sendMessage")[-1].params
@@ -83,7 +86,10 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
     assert sent_texts(fake_tg)[-1].startswith("Thank you for your feedback")
 
     rows = [r for r in export(stack, tmp_path) if r["channel"] == "telegram"]
-    got = {r["metric"]: (r["score"], r["scale_max"], r["status"], r["segment"], r["intent"]) for r in rows}
+    got = {
+        r["metric"]: (r["score"], r["scale_max"], r["status"], r["segment"], r["intent"])
+        for r in rows
+    }
     assert got == {
         "csat": ("4", "5", "answered", "bot", "track_order"),
         "ces": ("6", "7", "answered", "bot", "track_order"),
@@ -95,9 +101,13 @@ async def test_slack_customer_asks_for_a_refund_in_a_dm(
 ) -> None:
     response = await send(gateway, event(dm("I want a refund for order 10003", user="UCUST")))
     assert response.status_code == 200
-    await wait_for(lambda: any("started a return" in (p.get("text") or "") for p in posts(fake_slack)), 60)
+    await wait_for(
+        lambda: any("started a return" in (p.get("text") or "") for p in posts(fake_slack)), 60
+    )
     refund = next(p for p in posts(fake_slack) if "started a return" in (p.get("text") or ""))
     assert "order #10003" in refund["text"] and refund["channel"] == "D1"
-    await wait_for(lambda: posts(fake_slack)[-1].get("text") == "Anything else I can help with?", 30)
+    await wait_for(
+        lambda: posts(fake_slack)[-1].get("text") == "Anything else I can help with?", 30
+    )
     blocks = json.dumps(posts(fake_slack)[-1].get("blocks"))
     assert "/affirm" in blocks and "/deny" in blocks
