@@ -1,0 +1,370 @@
+"""Staff-desk state of handoffs (``handoff_cases``, ``handoff_actions``) and the queue figures
+the customer is told when they escalate.
+
+Like timers this is gateway state: calls raise ``StoreUnavailable`` during an outage instead
+of going to the outbox, because a case that exists only in one process's outbox could not be
+served by another gateway. Every state change is a conditional ``UPDATE`` so that, with
+several gateways, exactly one wins a claim or a resolve.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from cx_telemetry.db import dialect_insert
+from cx_telemetry.handoff_models import HandoffAction, HandoffCase
+from cx_telemetry.models import Handoff
+from cx_telemetry.store_core import utcnow
+
+T = TypeVar("T")
+
+
+class StoreCore(Protocol):
+    """What these queries need of ``TelemetryStore``: one transaction, ``StoreUnavailable``
+    on an outage."""
+
+    def run(self, fn: Callable[[Session], T]) -> T: ...
+
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "Case",
+    "HandoffDesk",
+    "QueueSnapshot",
+    "queue_snapshot",
+]
+
+OPEN_STATUSES = ("waiting", "claimed")
+CLOSED_STATUSES = ("resolved", "returned", "cancelled")
+DEFAULT_WAIT = timedelta(minutes=5)  # told to customers before there is any history
+WAIT_WINDOW = timedelta(days=7)
+QUEUE_WINDOW = timedelta(days=1)  # older unclaimed requests are stale, not people in line
+
+
+@dataclass(frozen=True)
+class Case:
+    """One handoff as the staff desk and the gateway see it."""
+
+    handoff_id: str
+    conversation_id: str | None
+    sender_id: str
+    channel: str
+    address: dict[str, Any]
+    customer: str | None
+    customer_name: str | None
+    reason: str | None
+    intents: tuple[str, ...]
+    transcript: tuple[str, ...]
+    status: str
+    requested_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str | None
+    agent: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    follow_up_offered: bool
+    staff_channel: str | None
+    card_ts: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of a claim or close: the case afterwards and whether this caller made it."""
+
+    case: Case | None
+    won: bool
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """What the customer is told: their place in line (1 = next) and the usual wait, which is
+    the median of (claimed - requested) over handoffs claimed in the last 7 days."""
+
+    position: int
+    usual_wait: timedelta
+    samples: int
+
+
+def _case(row: HandoffCase | None) -> Case | None:
+    if row is None:
+        return None
+    return Case(
+        handoff_id=row.handoff_id,
+        conversation_id=row.conversation_id,
+        sender_id=row.sender_id,
+        channel=row.channel,
+        address=dict(row.address or {}),
+        customer=row.customer,
+        customer_name=row.customer_name,
+        reason=row.reason,
+        intents=tuple(row.intents or ()),
+        transcript=tuple(row.transcript or ()),
+        status=row.status,
+        requested_at=row.requested_at,
+        claimed_at=row.claimed_at,
+        claimed_by=row.claimed_by,
+        agent=row.agent,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        follow_up_offered=row.follow_up_offered,
+        staff_channel=row.staff_channel,
+        card_ts=row.card_ts,
+    )
+
+
+def _log(
+    s: Session, hid: str, action: str, user: str | None, agent: str | None, at: datetime
+) -> None:
+    s.add(HandoffAction(handoff_id=hid, action=action, slack_user=user, agent=agent, at=at))
+
+
+class HandoffDesk:
+    """Cases in the database. Construction does no I/O."""
+
+    def __init__(self, store: StoreCore) -> None:
+        self.store = store
+
+    def open_case(
+        self,
+        handoff_id: str,
+        *,
+        sender_id: str,
+        channel: str,
+        address: dict[str, Any],
+        conversation_id: str | None = None,
+        customer: str | None = None,
+        customer_name: str | None = None,
+        reason: str | None = None,
+        intents: Sequence[str] = (),
+        transcript: Sequence[str] = (),
+        at: datetime | None = None,
+    ) -> Transition:
+        """Create the case (``won``) or return the customer's open one: escalating again while a
+        case is open reuses it. Safe against two gateways creating it at once."""
+        at = at or utcnow()
+
+        def write(s: Session) -> Transition:
+            existing = s.scalar(
+                select(HandoffCase).where(
+                    HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+                )
+            ) or s.get(HandoffCase, handoff_id)
+            if existing is not None:
+                return Transition(_case(existing), False)
+            ins = dialect_insert(HandoffCase.__table__, s.get_bind().dialect.name)  # type: ignore[arg-type]
+            result: Any = s.execute(
+                ins.values(
+                    handoff_id=handoff_id,
+                    conversation_id=conversation_id,
+                    sender_id=sender_id,
+                    channel=channel,
+                    address=address,
+                    customer=customer,
+                    customer_name=customer_name,
+                    reason=reason,
+                    intents=list(intents),
+                    transcript=list(transcript),
+                    status="waiting",
+                    requested_at=at,
+                    follow_up_offered=False,
+                )
+                .on_conflict_do_nothing()
+                .returning(HandoffCase.handoff_id)
+            )
+            won = result.first() is not None
+            if won:
+                _log(s, handoff_id, "requested", None, None, at)
+            row = s.get(HandoffCase, handoff_id) or s.scalar(
+                select(HandoffCase).where(
+                    HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+                )
+            )
+            return Transition(_case(row), won)
+
+        return self.store.run(write)
+
+    def set_card(self, handoff_id: str, staff_channel: str, card_ts: str) -> None:
+        """Remember where the staff card (and so the thread) of the case lives."""
+
+        def write(s: Session) -> None:
+            s.execute(
+                update(HandoffCase)
+                .where(HandoffCase.handoff_id == handoff_id)
+                .values(staff_channel=staff_channel, card_ts=card_ts)
+            )
+
+        self.store.run(write)
+
+    def case(self, handoff_id: str) -> Case | None:
+        return self.store.run(lambda s: _case(s.get(HandoffCase, handoff_id)))
+
+    def open_case_for(self, sender_id: str) -> Case | None:
+        """The customer's open case (by engine sender id), or None."""
+        return self.store.run(
+            lambda s: _case(
+                s.scalar(
+                    select(HandoffCase).where(
+                        HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+                    )
+                )
+            )
+        )
+
+    def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
+        """The case whose card starts the Slack thread ``thread_ts``."""
+        return self.store.run(
+            lambda s: _case(
+                s.scalar(
+                    select(HandoffCase).where(
+                        HandoffCase.staff_channel == staff_channel,
+                        HandoffCase.card_ts == thread_ts,
+                    )
+                )
+            )
+        )
+
+    def claim(
+        self, handoff_id: str, slack_user: str, agent: str, at: datetime | None = None
+    ) -> Transition:
+        """``waiting`` -> ``claimed`` by ``slack_user``; ``won`` only for the one who claimed."""
+        at = at or utcnow()
+
+        def write(s: Session) -> Transition:
+            result: Any = s.execute(
+                update(HandoffCase)
+                .where(HandoffCase.handoff_id == handoff_id, HandoffCase.status == "waiting")
+                .values(status="claimed", claimed_at=at, claimed_by=slack_user, agent=agent)
+            )
+            won = bool(result.rowcount)
+            if won:
+                _log(s, handoff_id, "claim", slack_user, agent, at)
+            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+
+        return self.store.run(write)
+
+    def close(
+        self,
+        handoff_id: str,
+        status: str,
+        slack_user: str | None = None,
+        agent: str | None = None,
+        at: datetime | None = None,
+    ) -> Transition:
+        """Close an open case as ``resolved`` / ``returned`` / ``cancelled``; only one caller
+        wins. ``slack_user`` is None when the customer cancelled."""
+        if status not in CLOSED_STATUSES:
+            raise ValueError(f"status must be one of {CLOSED_STATUSES}, not {status!r}")
+        at = at or utcnow()
+
+        def write(s: Session) -> Transition:
+            result: Any = s.execute(
+                update(HandoffCase)
+                .where(
+                    HandoffCase.handoff_id == handoff_id,
+                    HandoffCase.status.in_(OPEN_STATUSES),
+                )
+                .values(status=status, closed_at=at, closed_by=slack_user)
+            )
+            won = bool(result.rowcount)
+            if won:
+                action = {"resolved": "resolve", "returned": "return", "cancelled": "cancel"}
+                _log(s, handoff_id, action[status], slack_user, agent, at)
+            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+
+        return self.store.run(write)
+
+    def offer_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """Mark a still-unclaimed case as timed out (customer offered a follow-up by e-mail)."""
+        at = at or utcnow()
+
+        def write(s: Session) -> Transition:
+            result: Any = s.execute(
+                update(HandoffCase)
+                .where(
+                    HandoffCase.handoff_id == handoff_id,
+                    HandoffCase.status == "waiting",
+                    HandoffCase.follow_up_offered.is_(False),
+                )
+                .values(follow_up_offered=True)
+            )
+            won = bool(result.rowcount)
+            if won:
+                _log(s, handoff_id, "timeout", None, None, at)
+            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+
+        return self.store.run(write)
+
+    def log_action(
+        self,
+        handoff_id: str,
+        action: str,
+        slack_user: str | None,
+        agent: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record a staff action that does not change the case (a refused claim, a
+        confirmation asked, a dismissed confirmation)."""
+        when = at or utcnow()
+        self.store.run(lambda s: _log(s, handoff_id, action, slack_user, agent, when))
+
+    def actions(self, handoff_id: str) -> list[tuple[str, str | None, str | None]]:
+        """The audit trail of a case, oldest first: (action, Slack user, agent)."""
+
+        def read(s: Session) -> list[tuple[str, str | None, str | None]]:
+            rows = s.execute(
+                select(HandoffAction.action, HandoffAction.slack_user, HandoffAction.agent)
+                .where(HandoffAction.handoff_id == handoff_id)
+                .order_by(HandoffAction.id)
+            ).all()
+            return [(r.action, r.slack_user, r.agent) for r in rows]
+
+        return self.store.run(read)
+
+
+def queue_snapshot(store: StoreCore, handoff_id: str, now: datetime | None = None) -> QueueSnapshot:
+    """Position of ``handoff_id`` among unclaimed, unresolved requests of the last day (1 =
+    next) and the usual wait: the median of (claimed - requested) over real (not synthetic)
+    handoffs claimed in the last 7 days, or 5 minutes when there are none."""
+    now = now or utcnow()
+
+    def read(s: Session) -> QueueSnapshot:
+        mine = s.get(Handoff, handoff_id)
+        requested = mine.requested_at if mine is not None else now
+        ahead = s.scalar(
+            select(func.count())
+            .select_from(Handoff)
+            .where(
+                Handoff.resolved_at.is_(None),
+                Handoff.claimed_at.is_(None),
+                Handoff.synthetic.is_(False),
+                Handoff.requested_at < requested,
+                Handoff.requested_at >= now - QUEUE_WINDOW,
+                Handoff.id != handoff_id,
+            )
+        )
+        waits = [
+            w
+            for w in s.scalars(
+                select(Handoff.wait_s).where(
+                    Handoff.claimed_at >= now - WAIT_WINDOW,
+                    Handoff.wait_s.is_not(None),
+                    Handoff.synthetic.is_(False),
+                )
+            )
+            if w is not None
+        ]
+        usual = timedelta(seconds=statistics.median(waits)) if waits else DEFAULT_WAIT
+        return QueueSnapshot(position=int(ahead or 0) + 1, usual_wait=usual, samples=len(waits))
+
+    return store.run(read)

@@ -1,0 +1,289 @@
+"""``TelemetryStore``: the public API the gateway and the actions call (see docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from cx_telemetry import gateway_state
+from cx_telemetry.db import is_unavailable
+from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
+from cx_telemetry.models import Conversation, Handoff
+from cx_telemetry.privacy import redact
+from cx_telemetry.records import ConversationInfo, HandoffInfo, Timer
+from cx_telemetry.settings import Settings
+from cx_telemetry.store_core import ReplayResult, StoreCore, iso, utcnow
+
+__all__ = ["ReplayResult", "TelemetryStore"]
+
+METRIC_SCALES = {"csat": 5, "ces": 7}
+TURN_BY = ("customer", "bot", "agent")
+END_STATUSES = ("skipped", "expired", "abandoned")
+OUTCOMES = ("contained", "escalated", "abandoned")
+HANDOFF_OUTCOMES = ("resolved", "returned", "cancelled", "timed_out")
+SEGMENTS = ("bot", "agent")
+
+
+def _check(value: Any, allowed: tuple[Any, ...], what: str) -> None:
+    if value not in allowed:
+        raise InvalidTelemetry(f"{what} must be one of {allowed}, not {value!r}")
+
+
+class TelemetryStore(StoreCore):
+    """Telemetry writes (never raise on an outage: outboxed), readers and gateway state
+    (raise ``StoreUnavailable``). Construction does no I/O; the first call connects."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TelemetryStore:
+        return cls(settings)
+
+    # -- conversations ----------------------------------------------------------------------
+    def open_conversation(
+        self,
+        channel: str,
+        customer_id: str,
+        at: datetime | None = None,
+        locale: str | None = None,
+        model_version: str | None = None,
+    ) -> str:
+        """Id of this customer's open conversation on this channel; opens one if none is open.
+        During an outage a fresh id is returned and the opening waits in the outbox."""
+        args = {
+            "id": uuid.uuid4().hex,
+            "channel": channel,
+            "customer": self.pseudonym(customer_id),
+            "at": iso(at),
+            "locale": locale,
+            "model_version": model_version,
+        }
+        return str(self.write_event("open_conversation", args, fallback=args["id"]))
+
+    def note_turn(self, cid: str, by: str, at: datetime | None = None) -> None:
+        """Count one message of the customer, the bot or an agent."""
+        _check(by, TURN_BY, "by")
+        self.write_event("note_turn", {"cid": cid, "by": by, "at": iso(at)})
+
+    def note_intent(
+        self, cid: str, intent: str, support: bool = True, at: datetime | None = None
+    ) -> None:
+        """Record an intent; support intents make the conversation count for containment."""
+        self.write_event(
+            "note_intent", {"cid": cid, "intent": intent, "support": support, "at": iso(at)}
+        )
+
+    def note_fallback(self, cid: str, at: datetime | None = None) -> None:
+        """Count one fallback (the bot did not understand)."""
+        self.write_event("note_fallback", {"cid": cid, "at": iso(at)})
+
+    def close_conversation(
+        self, cid: str, outcome: str | None = None, at: datetime | None = None
+    ) -> None:
+        """Close once; outcome None = escalated if a handoff was requested, else contained if a
+        support intent was seen, else abandoned. Still-asked survey responses become expired."""
+        if outcome is not None:
+            _check(outcome, OUTCOMES, "outcome")
+        self.write_event("close_conversation", {"cid": cid, "outcome": outcome, "at": iso(at)})
+
+    def get_conversation(self, cid: str) -> ConversationInfo | None:
+        """Current state of a conversation, or None if unknown."""
+
+        def read(s: Session) -> ConversationInfo | None:
+            c = s.get(Conversation, cid)
+            if c is None:
+                return None
+            open_h = s.scalar(
+                select(Handoff.id).where(
+                    Handoff.conversation_id == cid, Handoff.resolved_at.is_(None)
+                )
+            )
+            return ConversationInfo(
+                id=c.id,
+                channel=c.channel,
+                opened_at=c.opened_at,
+                closed_at=c.closed_at,
+                outcome=c.outcome,
+                support_intents=tuple(c.support_intents or ()),
+                last_support_intent=c.last_support_intent,
+                fallback_count=c.fallback_count,
+                customer_turns=c.customer_turns,
+                bot_turns=c.bot_turns,
+                last_bot_at=c.last_bot_at,
+                survey_started=c.survey_started,
+                handoff_open=open_h is not None,
+                agent_turns=c.agent_turns,
+                locale=c.locale,
+                model_version=c.model_version,
+            )
+
+        return self.run(read)
+
+    # -- surveys ----------------------------------------------------------------------------
+    def survey_asked(
+        self,
+        cid: str,
+        metric: str = "csat",
+        scale_max: int | None = None,
+        segment: str = "bot",
+        agent: str | None = None,
+        intent: str | None = None,
+        model_version: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record that ``metric`` was asked (once per conversation and metric)."""
+        _check(metric, tuple(METRIC_SCALES), "metric")
+        _check(segment, SEGMENTS, "segment")
+        args = {
+            "cid": cid,
+            "metric": metric,
+            "scale_max": int(scale_max or METRIC_SCALES[metric]),
+            "segment": segment,
+            "agent": agent,
+            "intent": intent,
+            "model_version": model_version,
+            "at": iso(at),
+        }
+        self.write_event("survey_asked", args)
+
+    def survey_answered(
+        self, cid: str, metric: str = "csat", score: int = 0, at: datetime | None = None
+    ) -> None:
+        """Record the score (1..scale_max). The first answer counts; repeats are ignored."""
+        _check(metric, tuple(METRIC_SCALES), "metric")
+        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
+            raise InvalidTelemetry(f"score must be an integer on the survey scale, not {score!r}")
+        args = {
+            "cid": cid,
+            "metric": metric,
+            "score": score,
+            "scale_max": METRIC_SCALES[metric],
+            "at": iso(at),
+        }
+        self.write_event("survey_answered", args)
+
+    def survey_comment(self, cid: str, metric: str = "csat", comment: str = "") -> None:
+        """Attach a free-text comment, stored with e-mails, phones and card numbers redacted."""
+        _check(metric, tuple(METRIC_SCALES), "metric")
+        self.write_event(
+            "survey_comment", {"cid": cid, "metric": metric, "comment": redact(comment)}
+        )
+
+    def survey_ended(self, cid: str, status: str, at: datetime | None = None) -> None:
+        """Every response of the conversation still ``asked`` gets ``status``."""
+        _check(status, END_STATUSES, "status")
+        self.write_event("survey_ended", {"cid": cid, "status": status, "at": iso(at)})
+
+    # -- handoffs ---------------------------------------------------------------------------
+    def handoff_requested(
+        self, cid: str, reason: str = "customer_request", at: datetime | None = None
+    ) -> str:
+        """Id of the conversation's open handoff; requests one if none is open."""
+        args = {"cid": cid, "id": uuid.uuid4().hex, "reason": reason, "at": iso(at)}
+        return str(self.write_event("handoff_requested", args, fallback=args["id"]))
+
+    def handoff_claimed(self, hid: str, agent: str, at: datetime | None = None) -> None:
+        """First claim wins: sets the agent and the wait (claimed - requested)."""
+        self.write_event("handoff_claimed", {"hid": hid, "agent": agent, "at": iso(at)})
+
+    def handoff_agent_replied(self, hid: str, at: datetime | None = None) -> None:
+        """Only the first agent reply is kept (first response = reply - requested)."""
+        self.write_event("handoff_agent_replied", {"hid": hid, "at": iso(at)})
+
+    def handoff_resolved(
+        self,
+        hid: str,
+        agent: str | None = None,
+        outcome: str = "resolved",
+        at: datetime | None = None,
+    ) -> None:
+        """Close the handoff once (handle time = resolved - claimed)."""
+        _check(outcome, HANDOFF_OUTCOMES, "outcome")
+        self.write_event(
+            "handoff_resolved", {"hid": hid, "agent": agent, "outcome": outcome, "at": iso(at)}
+        )
+
+    def open_handoff(self, cid: str) -> HandoffInfo | None:
+        """The conversation's unresolved handoff, or None."""
+
+        def read(s: Session) -> HandoffInfo | None:
+            h = s.scalar(
+                select(Handoff).where(Handoff.conversation_id == cid, Handoff.resolved_at.is_(None))
+            )
+            if h is None:
+                return None
+            return HandoffInfo(
+                id=h.id,
+                conversation_id=h.conversation_id,
+                reason=h.reason,
+                requested_at=h.requested_at,
+                claimed_at=h.claimed_at,
+                agent=h.agent,
+                first_reply_at=h.first_reply_at,
+                resolved_at=h.resolved_at,
+                outcome=h.outcome,
+            )
+
+        return self.run(read)
+
+    # -- gateway state (never deferred) ------------------------------------------------------
+    def first_delivery(self, key: str, at: datetime | None = None) -> bool:
+        """True only the first time ``key`` is seen, across processes."""
+        return self.run(lambda s: gateway_state.first_delivery(s, key, at or utcnow()))
+
+    def schedule_timer(
+        self,
+        kind: str,
+        conversation_id: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> str:
+        """One pending timer per (kind, conversation); re-scheduling moves it. Returns its id."""
+        return self.run(
+            lambda s: gateway_state.schedule_timer(
+                s, kind, conversation_id, due_at, dict(payload or {})
+            )
+        )
+
+    def cancel_timer(self, kind: str, conversation_id: str) -> bool:
+        """Drop the pending timer; True if there was one."""
+        return self.run(lambda s: gateway_state.cancel_timer(s, kind, conversation_id))
+
+    def claim_due_timers(
+        self, now: datetime | None = None, owner: str = "gateway", limit: int = 50
+    ) -> list[Timer]:
+        """Due timers, each handed to exactly one caller."""
+        return self.run(lambda s: gateway_state.claim_due_timers(s, now or utcnow(), owner, limit))
+
+    def complete_timer(self, timer_id: str) -> bool:
+        """Forget a fired timer; True if it was still there."""
+        return self.run(lambda s: gateway_state.complete_timer(s, timer_id))
+
+    # -- administration (CLI) ----------------------------------------------------------------
+    def forget(self, customer_id: str) -> dict[str, int]:
+        """Erase everything about one raw customer id (``telegram:42``): conversations, their
+        survey responses, handoffs, timers and outbox events. Returns counts removed."""
+        from cx_telemetry.erasure import forget_customer
+
+        customer = self.pseudonym(customer_id)
+        return self.run(lambda s: forget_customer(s, self.outbox, customer))
+
+    def purge(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: delete telemetry from before ``cutoff``. Returns counts removed."""
+        from cx_telemetry.erasure import purge_older_than
+
+        return self.run(lambda s: purge_older_than(s, cutoff))
+
+    def seed_demo(self, conversations: int, seed: int = 0, days: int = 90) -> dict[str, int]:
+        """Insert synthetic demo telemetry (see ``cx_telemetry.seed``)."""
+        from cx_telemetry.seed import seed_demo
+
+        try:
+            return seed_demo(self.engine, conversations, seed=seed, days=days)
+        except SQLAlchemyError as err:
+            if is_unavailable(err):
+                raise StoreUnavailable(self._why(err)) from err
+            raise
