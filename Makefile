@@ -76,7 +76,7 @@ bench-telemetry: $(APP_VENV)/.installed
 	$(PY) benchmarks/bench_telemetry.py
 
 bench-gateway: setup $(MODEL)
-	$(PY) benchmarks/bench_gateway.py
+	benchmarks/with_engine.sh $(PY) benchmarks/bench_gateway.py
 
 clean:
 	rm -rf models var/results var/bench
