@@ -26,12 +26,11 @@ logger = logging.getLogger(__name__)
 # The gateway recognises this payload (and "never mind", "cancel", ...) while a handoff is
 # open; keep in sync with ``bot.handoff.CANCEL_PAYLOAD`` (docs/CONTRACT.md).
 CANCEL_PAYLOAD = "/handoff_cancel"
-# Bot messages after which a request for a person counts as "offered after ...".
-OFFERS = {
-    "utter_offer_human": "fallback",
-    "utter_complaint_sorry": "complaint",
-    "utter_offer_human_complaint": "complaint",
-}
+# What the bot did in the turn before the request tells why the customer escalates.
+COMPLAINT_TURN = frozenset({"utter_complaint_sorry", "utter_offer_human_complaint"})
+FALLBACK_TURN = frozenset(
+    {"utter_offer_human", "utter_rephrase", "action_core_fallback", "action_note_fallback"}
+)
 
 
 def handoff_reason(tracker: Tracker, intent: str | None) -> str:
@@ -39,26 +38,34 @@ def handoff_reason(tracker: Tracker, intent: str | None) -> str:
     escalated (the report breaks the escalation rate down by it)."""
     if intent == "complaint":
         return "complaint"
-    offered = _last_bot_action_before_user(tracker)
-    if offered in OFFERS:
-        return OFFERS[offered]
+    previous = _previous_bot_turn(tracker)
+    if previous & COMPLAINT_TURN:
+        return "complaint"
+    if previous & FALLBACK_TURN:
+        return "fallback"
     if str(tracker.latest_message.get("text") or "").startswith("/"):
         return "button"  # a "Talk to a person" button somewhere the bot could not help
     return "customer_request"
 
 
-def _last_bot_action_before_user(tracker: Tracker) -> str | None:
+def _previous_bot_turn(tracker: Tracker) -> set[str]:
+    """Actions and responses (``utter_action`` of bot messages) between the last two customer
+    messages."""
+    names: set[str] = set()
     seen_user = False
     for event in reversed(tracker.events):
-        if event.get("event") == "user":
+        kind = event.get("event")
+        if kind == "user":
             if seen_user:
-                return None
+                break
             seen_user = True
-        elif seen_user and event.get("event") == "action":
-            name = event.get("name")
-            if name and name != "action_listen":
-                return str(name)
-    return None
+        elif seen_user and kind == "action" and event.get("name") != "action_listen":
+            names.add(str(event.get("name")))
+        elif seen_user and kind == "bot":
+            utter = (event.get("metadata") or {}).get("utter_action")
+            if utter:
+                names.add(str(utter))
+    return names
 
 
 def wait_phrase(wait: timedelta) -> str:

@@ -72,6 +72,8 @@ class Gateway:
 
     def close(self) -> None:
         self._db_pool.shutdown(wait=False)
+        if self.handoff is not None:
+            self.handoff.close()
 
     async def first_delivery(self, key: str) -> bool:
         """True the first time a platform delivery is seen (any gateway). May raise

@@ -13,138 +13,51 @@ step and a restart loses nothing.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.errors import EngineError
-from bot.messages import Address, BotReply, Button, IncomingMessage, text_reply
+from bot.handoff_values import (
+    BACK_BUTTON,
+    CANCEL_PAYLOAD,
+    CANCELLED_TEXT,
+    CLOSED_TEXT,
+    ENGINE_DOWN_TEXT,
+    FAILED_TEXT,
+    INTERNAL_NOTE,
+    JOINED_TEXT,
+    NO_CASE_TEXT,
+    RESOLVED_INTENT,
+    RETURNED_TEXT,
+    TIMEOUT_KIND,
+    TIMEOUT_TEXT,
+    HandoffRequest,
+    StaffAction,
+    StaffDesk,
+    StaffMessage,
+    agent_display,
+    agent_label,
+    conversation_path,
+    handoff_request,
+    is_cancel,
+    transcript_of,
+)
+from bot.messages import Address, BotReply, IncomingMessage, text_reply
 from cx_telemetry.handoff_state import Case, HandoffDesk, Transition
 
 if TYPE_CHECKING:
     from bot.gateway import Gateway
 
 log = logging.getLogger(__name__)
-
-TIMEOUT_KIND = "handoff_timeout"  # durable timer, one per handoff (conversation_id = its id)
-RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
-CANCEL_PAYLOAD = "/handoff_cancel"  # the "Never mind" button of action_handoff
-CANCEL_WORDS = frozenset(
-    {
-        CANCEL_PAYLOAD,
-        "never mind",
-        "nevermind",
-        "cancel",
-        "stop",
-        "forget it",
-        "back to the bot",
-        "back to the assistant",
-        "talk to the bot",
-        "no thanks",
-    }
-)
-TRANSCRIPT_TURNS = 20
-INTERNAL_NOTE = "//"
-
-BACK_BUTTON = Button(title="Back to the assistant", payload=CANCEL_PAYLOAD)
-CANCELLED_TEXT = "No problem, you're back with the assistant. What can I help you with?"
-NO_CASE_TEXT = "You're talking with the assistant. What can I help you with?"
-JOINED_TEXT = "{name} from our support team has joined the chat."
-CLOSED_TEXT = "{name} from our support team has closed this chat. Thank you for your patience!"
-RETURNED_TEXT = (
-    "{name} has handed you back to the assistant. Is there anything else I can help with?"
-)
-TIMEOUT_TEXT = (
-    "Sorry, everyone on our team is still busy. You can leave your message here together with "
-    "an e-mail address, and we'll get back to you by e-mail. Or carry on with the assistant."
-)
-ENGINE_DOWN_TEXT = "The assistant is not reachable right now; nothing was changed. Try again."
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class HandoffRequest:
-    """The custom payload ``action_handoff`` adds to its reply."""
-
-    handoff_id: str
-    conversation_id: str | None
-    reason: str | None
-    position: int | None
-
-
-def handoff_request(reply: BotReply) -> HandoffRequest | None:
-    """The handoff request carried by an engine reply, if it is one."""
-    data = (reply.custom or {}).get("handoff")
-    if not isinstance(data, Mapping) or not data.get("id"):
-        return None
-    position = data.get("position")
-    return HandoffRequest(
-        handoff_id=str(data["id"]),
-        conversation_id=str(data["conversation_id"]) if data.get("conversation_id") else None,
-        reason=str(data["reason"]) if data.get("reason") else None,
-        position=position if isinstance(position, int) else None,
-    )
-
-
-def is_cancel(text: str) -> bool:
-    return " ".join(text.lower().split()).strip(" .!") in CANCEL_WORDS
-
-
-@dataclass(frozen=True)
-class StaffMessage:
-    """A human's message in a staff thread (``thread_ts`` = the card's ts)."""
-
-    staff_channel: str
-    thread_ts: str
-    user_id: str
-    text: str
-    delivery_key: str
-
-
-@dataclass(frozen=True)
-class StaffAction:
-    """A card button: ``claim`` | ``resolve`` | ``return`` | ``dismiss``; ``confirmed`` when
-    the second step of a Resolve/Return on someone else's case was pressed."""
-
-    kind: str
-    handoff_id: str
-    user_id: str
-    delivery_key: str
-    confirmed: bool = False
-
-
-class StaffDesk(Protocol):
-    """What the staff side (Slack) offers the router; implemented in ``bot/channels``."""
-
-    channel: str
-
-    async def post_card(self, case: Case) -> str:
-        """Post the case's card in the staff channel; returns its ts (the thread)."""
-
-    async def update_card(self, case: Case) -> None: ...
-
-    async def post_in_thread(self, case: Case, text: str) -> None: ...
-
-    async def tell(self, case: Case, user_id: str, text: str) -> None:
-        """A message only ``user_id`` sees (ephemeral)."""
-
-    async def ask_confirmation(self, case: Case, user_id: str, kind: str) -> None: ...
-
-    async def agent_name(self, user_id: str) -> str: ...
-
-    async def customer_name(self, address: Address) -> str | None: ...
-
-
-def agent_label(name: str, user_id: str) -> str:
-    """How an agent is recorded in telemetry and surveys: ``"Ana (U123)"``."""
-    return f"{name} ({user_id})"
-
-
-def agent_display(agent: str | None) -> str:
-    """``"Ana (U123)"`` -> ``"Ana"``."""
-    return (agent or "").rsplit(" (", 1)[0] or "Our team"
+__all__ = ["TIMEOUT_KIND", "HandoffRouter", "build_router"]
 
 
 class HandoffRouter:
@@ -161,6 +74,19 @@ class HandoffRouter:
         self.desk = desk
         self.staff = staff
         self.timeout = timeout
+        # The per-message lookup reads on its own threads: a read-only transaction does not
+        # wait for the gateway's (single, on SQLite) database writer thread.
+        self._reads: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._reads is not None:
+            self._reads.shutdown(wait=False)
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._reads is None:
+            self._reads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="handoff-read")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._reads, functools.partial(fn, *args))
 
     # -- customer side -----------------------------------------------------------------------
 
@@ -181,15 +107,20 @@ class HandoffRouter:
             try:
                 await self._open(address, cid, request)
             except Exception:
+                # No case the staff can see (database down?): do not leave the customer
+                # talking to a paused engine.
                 log.exception("could not open handoff %s", request.handoff_id)
                 self.gateway.stats["handoff_failed"] += 1
+                await self._resume_sender(address.sender_id)
+                visible.append(text_reply(FAILED_TEXT))
         return visible
 
     async def _open(self, address: Address, cid: str | None, request: HandoffRequest) -> None:
         gw = self.gateway
         transcript, intents = await self._transcript(address.sender_id)
-        name = await self.staff.customer_name(address) if self.staff else None
-        customer = self._pseudonym(address.customer_id)
+        name = await self._customer_name(address)
+        # the same pseudonym as the conversation row (the gateway opens it by sender id)
+        customer = self._pseudonym(address.sender_id)
         opened: Transition = await gw.db(
             self.desk.open_case,
             request.handoff_id,
@@ -222,7 +153,13 @@ class HandoffRouter:
         if self.staff is None:
             log.warning("handoff %s opened but no staff channel is configured", case.handoff_id)
             return
-        ts = await self.staff.post_card(case)
+        try:
+            ts = await self.staff.post_card(case)
+        except Exception:  # no card, no staff: close the case rather than relay into the void
+            await gw.db(self.desk.close, case.handoff_id, "cancelled", at=gw.clock())
+            await gw.db(gw.store.cancel_timer, kind=TIMEOUT_KIND, conversation_id=case.handoff_id)
+            await self._telemetry("handoff_resolved", case.handoff_id, outcome="cancelled")
+            raise
         await gw.db(self.desk.set_card, case.handoff_id, self.staff.channel, ts)
 
     async def intercept(self, msg: IncomingMessage, cid: str | None) -> bool:
@@ -230,7 +167,7 @@ class HandoffRouter:
         and the engine must not see it."""
         gw = self.gateway
         try:
-            case = await gw.db(self.desk.open_case_for, msg.address.sender_id)
+            case = await self._read(self.desk.open_case_for, msg.address.sender_id)
         except Exception:  # without the case table, the engine is the better fallback
             log.exception("could not look up an open handoff")
             return False
@@ -438,15 +375,20 @@ class HandoffRouter:
             log.exception("could not schedule the idle timer after a handoff")
 
     async def _resume(self, case: Case) -> bool:
+        return await self._resume_sender(case.sender_id)
+
+    async def _resume_sender(self, sender_id: str) -> bool:
         """Un-pause the engine's conversation (``ConversationPaused`` by action_handoff)."""
         try:
             await self._engine(
                 "POST",
-                f"/conversations/{quote(case.sender_id, safe='')}/tracker/events",
-                json={"event": "resume"},
+                f"/conversations/{conversation_path(sender_id)}/tracker/events",
+                # action_listen closes the paused turn, as if the bot had waited for the
+                # customer: rules (e.g. EXTERNAL_handoff_resolved -> survey) then match.
+                json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
             )
         except EngineError as exc:
-            log.error("could not resume %s: %s", case.handoff_id, exc)
+            log.error("could not resume %s: %s", sender_id, exc)
             return False
         return True
 
@@ -454,7 +396,9 @@ class HandoffRouter:
         """The last 20 turns (``"Customer: ..."`` / ``"Bot: ..."``) and intents so far, from the
         engine's tracker. Empty when the engine does not answer: the card goes out anyway."""
         try:
-            data = await self._engine("GET", f"/conversations/{quote(sender_id, safe='')}/tracker")
+            data = await self._engine(
+                "GET", f"/conversations/{conversation_path(sender_id)}/tracker"
+            )
         except EngineError as exc:
             log.warning("no transcript for the staff card: %s", exc)
             return [], []
@@ -473,6 +417,20 @@ class HandoffRouter:
         try:
             return str(pseudonym(customer_id)) if pseudonym else None
         except Exception:
+            return None
+
+    async def _customer_name(self, address: Address) -> str | None:
+        """The customer's display name where the platform gives one: the staff desk knows
+        Slack users; other channels may offer ``display_name(address)`` on their adapter."""
+        try:
+            if self.staff is not None:
+                name = await self.staff.customer_name(address)
+                if name:
+                    return name
+            lookup = getattr(self.gateway.outbounds.get(address.channel), "display_name", None)
+            return await lookup(address) if lookup is not None else None
+        except Exception:
+            log.warning("no display name for a %s customer", address.channel)
             return None
 
     async def _agent_name(self, user_id: str) -> str:
@@ -516,28 +474,6 @@ class HandoffRouter:
             await self.gateway.db(getattr(self.gateway.store, method), *args, **kwargs)
         except Exception:
             log.exception("telemetry %s failed", method)
-
-
-def transcript_of(tracker: Any) -> tuple[list[str], list[str]]:
-    """``(lines, intents)`` from a Rasa tracker: the last 20 customer/bot turns and the
-    customer's intents in order of first appearance (EXTERNAL_ ones left out)."""
-    events = tracker.get("events") if isinstance(tracker, Mapping) else None
-    lines: list[str] = []
-    intents: list[str] = []
-    for event in events or ():
-        if not isinstance(event, Mapping):
-            continue
-        kind = event.get("event")
-        if kind == "user":
-            text = str(event.get("text") or "")
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent and not str(intent).startswith("EXTERNAL_") and intent not in intents:
-                intents.append(str(intent))
-            if text and not text.startswith("/EXTERNAL_"):
-                lines.append(f"Customer: {text}")
-        elif kind == "bot" and event.get("text"):
-            lines.append(f"Bot: {event['text']}")
-    return lines[-TRANSCRIPT_TURNS:], intents
 
 
 def build_router(gateway: Gateway, timeout: timedelta) -> HandoffRouter:

@@ -53,7 +53,9 @@ class RasaClient:
         self, sender_id: str, name: str, entities: Mapping[str, Any] | None = None
     ) -> list[BotReply]:
         """``trigger_intent`` through the HTTP API; returns the messages for the REST channel."""
-        path = f"/conversations/{quote(sender_id, safe='')}/trigger_intent"
+        # Rasa's server (sanic) does not unquote path parameters: an escaped ":" would
+        # address another conversation ("telegram%3A42"), so ":" stays as it is.
+        path = f"/conversations/{quote(sender_id, safe=':')}/trigger_intent"
         params = {"output_channel": "latest"}
         if self._token:
             params["token"] = self._token

@@ -16,9 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from cx_telemetry.db import dialect_insert
+from cx_telemetry.db import dialect_insert, is_unavailable, unavailable_message
+from cx_telemetry.errors import StoreUnavailable
 from cx_telemetry.handoff_models import HandoffAction, HandoffCase
 from cx_telemetry.models import Handoff
 from cx_telemetry.store_core import utcnow
@@ -26,11 +29,32 @@ from cx_telemetry.store_core import utcnow
 T = TypeVar("T")
 
 
-class StoreCore(Protocol):
+class Transactions(Protocol):
     """What these queries need of ``TelemetryStore``: one transaction, ``StoreUnavailable``
-    on an outage."""
+    on an outage; the engine for read-only transactions."""
+
+    settings: Any
+
+    @property
+    def engine(self) -> Engine: ...
 
     def run(self, fn: Callable[[Session], T]) -> T: ...
+
+
+def read_only(store: Transactions, fn: Callable[[Session], T]) -> T:
+    """``fn`` in a read-only transaction: on SQLite a plain ``BEGIN`` (WAL readers never wait
+    for the writer) instead of the ``BEGIN IMMEDIATE`` of writes, so the per-message "is a
+    person on this chat?" lookup does not queue behind telemetry writes."""
+    try:
+        with (
+            store.engine.connect().execution_options(readonly=True) as conn,
+            Session(bind=conn) as session,
+        ):
+            return fn(session)
+    except SQLAlchemyError as err:
+        if is_unavailable(err):
+            raise StoreUnavailable(unavailable_message(store.settings.db_url, err)) from err
+        raise
 
 
 __all__ = [
@@ -38,7 +62,10 @@ __all__ = [
     "Case",
     "HandoffDesk",
     "QueueSnapshot",
+    "Transactions",
+    "Transition",
     "queue_snapshot",
+    "read_only",
 ]
 
 OPEN_STATUSES = ("waiting", "claimed")
@@ -132,7 +159,7 @@ def _log(
 class HandoffDesk:
     """Cases in the database. Construction does no I/O."""
 
-    def __init__(self, store: StoreCore) -> None:
+    def __init__(self, store: Transactions) -> None:
         self.store = store
 
     def open_case(
@@ -207,23 +234,29 @@ class HandoffDesk:
         self.store.run(write)
 
     def case(self, handoff_id: str) -> Case | None:
-        return self.store.run(lambda s: _case(s.get(HandoffCase, handoff_id)))
+        return read_only(self.store, lambda s: _case(s.get(HandoffCase, handoff_id)))
 
     def open_case_for(self, sender_id: str) -> Case | None:
-        """The customer's open case (by engine sender id), or None."""
-        return self.store.run(
-            lambda s: _case(
-                s.scalar(
-                    select(HandoffCase).where(
-                        HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
-                    )
-                )
-            )
-        )
+        """The customer's open case (by engine sender id), or None. Runs for every customer
+        message, so the usual answer (none) costs one Core query on a read-only connection."""
+        open_case = HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+        try:
+            with self.store.engine.connect().execution_options(readonly=True) as conn:
+                found = conn.execute(select(HandoffCase.handoff_id).where(*open_case)).first()
+        except SQLAlchemyError as err:
+            if is_unavailable(err):
+                raise StoreUnavailable(
+                    unavailable_message(self.store.settings.db_url, err)
+                ) from err
+            raise
+        if found is None:
+            return None
+        return self.case(str(found[0]))
 
     def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
         """The case whose card starts the Slack thread ``thread_ts``."""
-        return self.store.run(
+        return read_only(
+            self.store,
             lambda s: _case(
                 s.scalar(
                     select(HandoffCase).where(
@@ -231,7 +264,7 @@ class HandoffDesk:
                         HandoffCase.card_ts == thread_ts,
                     )
                 )
-            )
+            ),
         )
 
     def claim(
@@ -329,10 +362,12 @@ class HandoffDesk:
             ).all()
             return [(r.action, r.slack_user, r.agent) for r in rows]
 
-        return self.store.run(read)
+        return read_only(self.store, read)
 
 
-def queue_snapshot(store: StoreCore, handoff_id: str, now: datetime | None = None) -> QueueSnapshot:
+def queue_snapshot(
+    store: Transactions, handoff_id: str, now: datetime | None = None
+) -> QueueSnapshot:
     """Position of ``handoff_id`` among unclaimed, unresolved requests of the last day (1 =
     next) and the usual wait: the median of (claimed - requested) over real (not synthetic)
     handoffs claimed in the last 7 days, or 5 minutes when there are none."""
@@ -367,4 +402,4 @@ def queue_snapshot(store: StoreCore, handoff_id: str, now: datetime | None = Non
         usual = timedelta(seconds=statistics.median(waits)) if waits else DEFAULT_WAIT
         return QueueSnapshot(position=int(ahead or 0) + 1, usual_wait=usual, samples=len(waits))
 
-    return store.run(read)
+    return read_only(store, read)

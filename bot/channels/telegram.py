@@ -214,6 +214,15 @@ class TelegramChannel:
                     kwargs["chat_id"] = chat_id
                 await self._call(TelegramCall(call.method, kwargs))
 
+    async def display_name(self, address: Address) -> str | None:
+        """The customer's name as Telegram shows it (for the handoff staff card), or None."""
+        try:
+            chat = await self.bot.get_chat(int(address.user_id))
+        except (TelegramError, ValueError, TypeError, AttributeError) as exc:
+            log.info("no Telegram name for a handoff card: %s", exc)
+            return None
+        return chat.full_name or None
+
     async def _call(self, call: TelegramCall) -> Any:
         """One Bot API call: honour 429 ``retry_after``, back off on 5xx/network errors."""
         s = self.settings

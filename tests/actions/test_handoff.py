@@ -59,6 +59,21 @@ async def test_reasons(store: TelemetryStore) -> None:
     )
     assert _payload(messages)["reason"] == "fallback"
 
+    offered = Conversation(store)  # the offer came from action_core_fallback's response
+    offered.tracker("blorp", "nlu_fallback")
+    offered.events.append({"event": "action", "name": "action_core_fallback"})
+    offered.events.append(
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_offer_human"}}
+    )
+    messages, _ = await run(ActionHandoff(), offered.tracker("yes", "affirm"))
+    assert _payload(messages)["reason"] == "fallback"
+
+    after_complaint = Conversation(store)
+    after_complaint.tracker("my parcel is wrecked", "complaint")
+    after_complaint.events.append({"event": "action", "name": "utter_complaint_sorry"})
+    messages, _ = await run(ActionHandoff(), after_complaint.tracker("yes please", "affirm"))
+    assert _payload(messages)["reason"] == "complaint"
+
     button = Conversation(store)
     messages, _ = await run(
         ActionHandoff(), button.tracker("/contact_human_agent", "contact_human_agent")

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import Settings
+from bot.handoff_values import CANCELLED_TEXT
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Handoff, SurveyResponse
 from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
@@ -69,7 +70,8 @@ async def test_handoff_with_the_real_engine(
 
     await press(desk, "handoff_resolve", hid, "UANA", ts)
     assert "Resolved by <@UANA>" in card_updates(fake_slack)[-1]
-    assert sent_texts(fake_tg)[-1] == "How satisfied are you with the help you got today?"
+    calls = [c.params for c in fake_tg.of("sendMessage")]
+    assert calls[-1].get("text") == "How satisfied are you with the help you got today?", calls[-4:]
 
     store = TelemetryStore.from_settings(stack.telemetry)
     row = store.run(lambda s: s.get(Handoff, hid))
@@ -85,3 +87,23 @@ async def test_handoff_with_the_real_engine(
     # the engine is live again: the rating is understood
     assert await post(desk, message("5", chat_id=chat)) == 200
     assert sent_texts(fake_tg)[-1] == "Brightcart made it easy for me to handle my issue."
+
+
+async def test_cancel_and_return_hand_the_chat_back_to_the_real_engine(
+    desk: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack
+) -> None:
+    chat = 5252
+    assert await post(desk, message("can I speak to a real person?", chat_id=chat)) == 200
+    assert any("in line" in t for t in sent_texts(fake_tg))
+    assert await post(desk, message("never mind", chat_id=chat)) == 200
+    assert sent_texts(fake_tg)[-1] == CANCELLED_TEXT
+    assert await post(desk, message("where is my order 10002?", chat_id=chat)) == 200
+    assert any("#10002" in t for t in sent_texts(fake_tg)[-3:]), sent_texts(fake_tg)[-3:]
+
+    assert await post(desk, message("I want to talk to a human", chat_id=chat)) == 200
+    hid = buttons(cards(fake_slack)[-1])["handoff_return"]
+    ts = _card_ts(desk, hid)
+    await press(desk, "handoff_return", hid, "UBO", ts)
+    assert "handed you back to the assistant" in sent_texts(fake_tg)[-1]
+    assert await post(desk, message("where is my order 10002?", chat_id=chat)) == 200
+    assert any("#10002" in t for t in sent_texts(fake_tg)[-3:]), sent_texts(fake_tg)[-3:]

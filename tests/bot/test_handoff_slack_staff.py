@@ -1,0 +1,118 @@
+"""The staff desk's pure translations: the card for every state, staff events and buttons."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from bot.channels.slack_staff_format import (
+    card_blocks,
+    confirmation_blocks,
+    slack_to_plain,
+    staff_action_to_ours,
+    staff_message_to_ours,
+)
+from cx_telemetry.handoff_state import Case
+
+T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
+CASE = Case(
+    handoff_id="h" * 32, conversation_id="c" * 32, sender_id="telegram:42", channel="telegram",
+    address={"channel": "telegram", "chat_id": "42", "user_id": "7"}, customer="abcdef0123456789",
+    customer_name="Ann Example", reason="complaint", intents=("track_order", "complaint"),
+    transcript=tuple(f"Customer: message {i}" for i in range(20)), status="waiting",
+    requested_at=T0, claimed_at=None, claimed_by=None, agent=None, closed_at=None,
+    closed_by=None, follow_up_offered=False, staff_channel="CSTAFF", card_ts="1.0001",
+)  # fmt: skip
+
+
+def _text(blocks: list[dict]) -> str:  # type: ignore[type-arg]
+    return json.dumps(blocks)
+
+
+def _buttons(blocks: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    return [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_card_follows_the_case() -> None:
+    waiting = card_blocks(CASE, T0 + timedelta(minutes=7))
+    text = _text(waiting)
+    assert "Waiting for a person* (7 min)" in text
+    assert "Ann Example (#abcdef01)" in text and "complaint" in text
+    assert "track_order, complaint" in text and "Customer: message 19" in text
+    assert _buttons(waiting) == ["handoff_claim", "handoff_resolve", "handoff_return"]
+
+    offered = _text(card_blocks(replace(CASE, follow_up_offered=True), T0))
+    assert "customer offered to leave a message" in offered
+
+    claimed = replace(CASE, status="claimed", claimed_by="UANA", agent="Ana (UANA)")
+    assert "Claimed by <@UANA>" in _text(card_blocks(claimed, T0))
+    assert _buttons(card_blocks(claimed, T0)) == ["handoff_resolve", "handoff_return"]
+
+    for status, words in (
+        ("resolved", "Resolved by <@UBO>"),
+        ("returned", "Returned to the bot by <@UBO>"),
+        ("cancelled", "Cancelled by the customer"),
+    ):
+        closed = replace(claimed, status=status, closed_by="UBO", closed_at=T0)
+        blocks = card_blocks(closed, T0)
+        assert words in _text(blocks) and _buttons(blocks) == []
+
+
+def test_long_transcripts_keep_the_newest_turns() -> None:
+    long = replace(CASE, transcript=tuple(f"Customer: {'x' * 300} {i}" for i in range(20)))
+    text = _text(card_blocks(long, T0))
+    assert "x 19" in text and 'x 0"' not in text
+    section = card_blocks(long, T0)[2]["text"]["text"]
+    assert len(section) <= 3000
+
+
+def test_confirmation_is_a_second_server_side_step() -> None:
+    claimed = replace(CASE, status="claimed", claimed_by="UANA", agent="Ana (UANA)")
+    blocks = confirmation_blocks(claimed, "return")
+    assert "Ana (<@UANA>) claimed this case. Return to bot anyway?" in _text(blocks)
+    assert _buttons(blocks) == ["handoff_return_confirmed", "handoff_dismiss"]
+
+
+def test_staff_messages_to_ours() -> None:
+    base = {"type": "message", "channel": "CSTAFF", "user": "UANA", "text": "hi", "ts": "2.0",
+            "thread_ts": "1.0001"}  # fmt: skip
+    msg = staff_message_to_ours(base, "CSTAFF", "UBOT", "Ev1")
+    assert msg is not None and (msg.thread_ts, msg.user_id, msg.text) == ("1.0001", "UANA", "hi")
+    assert msg.delivery_key == "slack:event:Ev1"
+    broadcast = staff_message_to_ours({**base, "subtype": "thread_broadcast"}, "CSTAFF", None, "E")
+    assert broadcast is not None
+    for ignored in (
+        {**base, "bot_id": "B1"},
+        {**base, "user": "UBOT"},
+        {**base, "subtype": "message_changed"},
+        {**base, "thread_ts": None},  # top-level chatter in the staff channel
+        {**base, "thread_ts": "2.0"},  # a thread's parent
+        {**base, "channel": "COTHER"},
+        {**base, "text": "  "},
+    ):
+        assert staff_message_to_ours(ignored, "CSTAFF", "UBOT", "E") is None
+
+
+def test_staff_buttons_to_ours() -> None:
+    body = {"user": {"id": "UBO"}, "trigger_id": "t1"}
+    action = {"action_id": "handoff_resolve_confirmed", "value": "h" * 32, "action_ts": "9.1"}
+    parsed = staff_action_to_ours(body, action)
+    assert parsed is not None
+    assert (parsed.kind, parsed.confirmed, parsed.user_id) == ("resolve", True, "UBO")
+    assert parsed.delivery_key == "slack:action:UBO:9.1"
+    claim = staff_action_to_ours(body, {"action_id": "handoff_claim", "value": "h"})
+    assert claim is not None and claim.kind == "claim" and not claim.confirmed
+    assert staff_action_to_ours(body, {"action_id": "rasa_button_0", "value": "x"}) is None
+    assert staff_action_to_ours({}, action) is None
+
+
+def test_slack_markup_becomes_plain_text_for_customers() -> None:
+    text = (
+        "See <https://shop.example/returns|our returns page> or <https://shop.example/faq>, "
+        "write to <mailto:help@shop.example|help@shop.example>, ask <@U123> &amp; co &lt;3"
+    )
+    assert slack_to_plain(text) == (
+        "See our returns page (https://shop.example/returns) or https://shop.example/faq, "
+        "write to help@shop.example, ask @U123 & co <3"
+    )
