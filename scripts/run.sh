@@ -39,11 +39,12 @@ stop() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 wait_for() {  # name url log
   for _ in $(seq 1 180); do
-    if curl -fsS -o /dev/null "$2"; then return 0; fi
+    if curl -fs -o /dev/null "$2"; then return 0; fi
     for pid in "${pids[@]}"; do
       kill -0 "$pid" 2>/dev/null || { echo "$1 exited; see $3" >&2; tail -20 "$3" >&2; exit 1; }
     done
