@@ -15,6 +15,17 @@ from cx_telemetry import TelemetryError
 logger = logging.getLogger(__name__)
 
 
+def note_fallback(tracker: Tracker) -> None:
+    """Counts a message the assistant did not understand on the conversation's row."""
+    cid = conversation_id(tracker)
+    if cid is None:
+        return
+    try:
+        telemetry().note_fallback(cid)
+    except TelemetryError:
+        logger.exception("telemetry: cannot note a fallback")
+
+
 class ActionNoteAnswer(Action):
     """Runs after a support answer: records the intent on the conversation (containment and the
     survey's "last support intent" depend on it)."""
@@ -39,12 +50,7 @@ class ActionNoteFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        cid = conversation_id(tracker)
-        if cid is not None:
-            try:
-                telemetry().note_fallback(cid)
-            except TelemetryError:
-                logger.exception("telemetry: cannot note a fallback")
+        note_fallback(tracker)
         return []
 
 
@@ -59,12 +65,7 @@ class ActionCoreFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        cid = conversation_id(tracker)
-        if cid is not None:
-            try:
-                telemetry().note_fallback(cid)
-            except TelemetryError:
-                logger.exception("telemetry: cannot note a fallback")
+        note_fallback(tracker)
         again = _previous_turn_was_a_fallback(tracker)
         dispatcher.utter_message(response="utter_offer_human" if again else "utter_rephrase")
         return [UserUtteranceReverted()]

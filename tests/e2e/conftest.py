@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -119,11 +120,11 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await server.stop()
 
 
-@pytest.fixture
-async def gateway(
-    stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack
-) -> AsyncIterator[Running]:
-    settings = Settings(
+def gateway_settings(
+    stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack, **extra: Any
+) -> Settings:
+    """Gateway settings pointing at the real engine, the fakes and the stack's telemetry."""
+    base: dict[str, Any] = dict(
         rasa_url=stack.rasa_url,
         rasa_token=RASA_TOKEN,
         rasa_timeout_seconds=60,
@@ -141,6 +142,13 @@ async def gateway(
         delivery_backoff_seconds=0.01,
         instance_id="gw-e2e",
     )
+    return Settings(**{**base, **extra})
+
+
+@pytest.fixture
+async def gateway(
+    stack: Stack, fake_tg: FakeTelegram, fake_slack: FakeSlack
+) -> AsyncIterator[Running]:
     store = TelemetryStore.from_settings(stack.telemetry)
-    async with running(settings, store) as gw:
+    async with running(gateway_settings(stack, fake_tg, fake_slack), store) as gw:
         yield gw

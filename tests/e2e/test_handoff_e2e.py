@@ -10,17 +10,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import Settings
 from bot.handoff_values import CANCELLED_TEXT
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Handoff, SurveyResponse
-from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
+from tests.bot.conftest import Running, running
 from tests.bot.fakes import FakeTelegram
 from tests.bot.handoff_fakes import StaffSlack
 from tests.bot.test_handoff import STAFF, _card_ts, buttons, card_updates, cards, press, staff_says
 from tests.bot.test_telegram import message, post, sent_texts
 
-from .conftest import RASA_TOKEN, Stack
+from .conftest import Stack, gateway_settings
 
 pytestmark = pytest.mark.engine
 
@@ -36,14 +35,9 @@ async def fake_slack() -> AsyncIterator[StaffSlack]:
 async def desk(
     stack: Stack, fake_tg: FakeTelegram, fake_slack: StaffSlack
 ) -> AsyncIterator[Running]:
-    settings = Settings(
-        rasa_url=stack.rasa_url, rasa_token=RASA_TOKEN, rasa_timeout_seconds=60,
-        telegram_bot_token=TG_TOKEN, telegram_webhook_secret=TG_SECRET,
-        telegram_api_base_url=fake_tg.base_url,
-        slack_bot_token=SLACK_TOKEN, slack_signing_secret=SLACK_SECRET,
-        slack_api_base_url=fake_slack.base_url, slack_staff_channel=STAFF,
-        handoff_timeout=timedelta(minutes=10), telemetry=stack.telemetry,
-        timer_poll_seconds=0, delivery_backoff_seconds=0.01, instance_id="gw-e2e-desk",
+    settings = gateway_settings(
+        stack, fake_tg, fake_slack, slack_staff_channel=STAFF,
+        handoff_timeout=timedelta(minutes=10), instance_id="gw-e2e-desk",
     )  # fmt: skip
     store = TelemetryStore.from_settings(stack.telemetry)
     async with running(settings, store) as gw:
