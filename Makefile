@@ -7,7 +7,7 @@ APP_VENV  := .venv
 RASA      := $(RASA_VENV)/bin/rasa
 PY        := $(APP_VENV)/bin/python
 MODEL     := models/current.tar.gz
-TRAINING_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) domain.yml config.yml
+TRAINING_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) $(wildcard nlu_components/*.py) domain.yml config.yml
 
 export PYTHONDONTWRITEBYTECODE := 1
 # Rasa's anonymous usage reporting would try to reach the internet.
