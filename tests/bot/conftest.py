@@ -23,20 +23,6 @@ SLACK_TOKEN = "xoxb-test-slack-token"
 
 
 @pytest.fixture
-async def fake_tg() -> AsyncIterator[FakeTelegram]:
-    server = await FakeTelegram().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def fake_slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def fake_rasa() -> AsyncIterator[FakeRasa]:
     server = await FakeRasa(token="rasa-token").start()
     yield server
