@@ -8,6 +8,7 @@ responses used only inside forms as unused, and `rasa data validate --fail-on-wa
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -54,8 +55,12 @@ QUESTIONS: dict[str, tuple[str, list[dict[str, str]]]] = {
 NO_NUMBER = {"title": "I don't have it", "payload": "/deny"}
 
 
-class _AskOrderNumber(Action):
-    form: str = ""
+class _AskOrderNumber(Action, ABC):
+    """Abstract, so rasa-sdk registers only the six concrete forms' questions."""
+
+    @property
+    @abstractmethod
+    def form(self) -> str: ...
 
     def name(self) -> str:
         return f"action_ask_{self.form}_order_id"
@@ -76,7 +81,9 @@ class _OrderNumberValidation(FormValidationAction):
     explains the outage, so the customer is not asked for their number over and over.
     """
 
-    form: str = ""
+    @property
+    @abstractmethod
+    def form(self) -> str: ...
 
     def name(self) -> str:
         return f"validate_{self.form}"

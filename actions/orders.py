@@ -4,7 +4,7 @@ refund and refund status. Each answer comes from the shop backend, never from a 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from abc import ABC, abstractmethod
 from datetime import date
 
 from rasa_sdk import Action, Tracker
@@ -203,11 +203,15 @@ def track_refund(order: Order, shop: ShopBackend) -> Reply:
     )
 
 
-class _OrderAnswer(Action):
-    """Answers from the backend once the form has a valid order number."""
+class _OrderAnswer(Action, ABC):
+    """Answers from the backend once the form has a valid order number. Abstract, so rasa-sdk
+    registers only the concrete answers below."""
 
     intent: str = ""
-    answer: Callable[[Order, ShopBackend], Reply]
+
+    @staticmethod
+    @abstractmethod
+    def answer(order: Order, shop: ShopBackend) -> Reply: ...
 
     def name(self) -> str:
         return f"action_{self.intent}"
