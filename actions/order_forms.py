@@ -12,12 +12,12 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActionExecutionRejected, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendError, normalise_order_id
-from actions.context import backend
+from actions.context import backend, latest_intent
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ QUESTIONS: dict[str, tuple[str, list[dict[str, str]]]] = {
         [],
     ),
 }
+# How sure NLU must be that the customer moved to another order question mid-form.
+SWITCH_CONFIDENCE = 0.6
 NO_NUMBER = {"title": "I don't have it", "payload": "/deny"}
 
 
@@ -87,6 +89,17 @@ class _OrderNumberValidation(FormValidationAction):
 
     def name(self) -> str:
         return f"validate_{self.form}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        intent, confidence = latest_intent(tracker)
+        other = f"{intent}_form"
+        if other in QUESTIONS and other != self.form and confidence >= SWITCH_CONFIDENCE:
+            # "Actually, cancel order 10001": without this the number would answer the old
+            # question. Rejecting hands the turn back to the rules, which start the new form.
+            return [ActionExecutionRejected(self.form)]
+        return await super().run(dispatcher, tracker, domain)
 
     def validate_order_id(
         self,

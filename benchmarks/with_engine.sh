@@ -26,7 +26,7 @@ pids+=($!)
   --model models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml >"$work/engine.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 240); do
-  curl -fsS -o /dev/null "$RASA_URL/status?token=$RASA_TOKEN" && break
+  curl -fs -o /dev/null "$RASA_URL/status?token=$RASA_TOKEN" && break
   sleep 1
 done
 curl -fsS -o /dev/null "$RASA_URL/status?token=$RASA_TOKEN" || { echo "engine did not start" >&2; tail -20 "$work/engine.log" >&2; exit 1; }

@@ -12,6 +12,7 @@ from actions.order_forms import (
     AskOrderNumberTrackOrder,
     ValidateCancelOrderForm,
     ValidateTrackOrderForm,
+    ValidateTrackRefundForm,
 )
 from actions.orders import ActionCancelOrder, ActionGetRefund, ActionTrackOrder, ActionTrackRefund
 from cx_telemetry import TelemetryStore
@@ -121,3 +122,26 @@ async def test_a_failing_order_system_gets_an_apology_and_a_person(
     ]
     result, messages = validate(ValidateTrackOrderForm(), "10002", Conversation(store))
     assert result == {"order_id": "10002"}  # accepted as written; the answer explains the outage
+
+
+async def test_another_order_question_mid_form_hands_the_turn_back_to_the_rules(
+    store: TelemetryStore,
+) -> None:
+    chat = Conversation(store)
+    entities = [{"entity": "order_id", "value": "10001"}]
+    tracker = chat.tracker(
+        "actually cancel order 10001", "cancel_order", 0.93, entities, order_id="10001"
+    )
+    tracker.active_loop = {"name": "track_refund_form"}
+    _, events = await run(ValidateTrackRefundForm(), tracker)
+    assert events == [
+        {"event": "action_execution_rejected", "name": "track_refund_form", "policy": None,
+         "confidence": None, "timestamp": None}
+    ]  # fmt: skip
+    # the same intent as the form's own is an ordinary answer to its question
+    tracker = chat.tracker("10005", "track_refund", 0.9, [{"entity": "order_id", "value": "10005"}])
+    tracker.events.append({"event": "slot", "name": "order_id", "value": "10005"})  # extracted
+    tracker.slots["order_id"] = "10005"
+    tracker.active_loop = {"name": "track_refund_form"}
+    _, events = await run(ValidateTrackRefundForm(), tracker)
+    assert {"event": "slot", "name": "order_id", "value": "10005", "timestamp": None} in events
