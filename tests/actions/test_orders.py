@@ -143,5 +143,6 @@ async def test_another_order_question_mid_form_hands_the_turn_back_to_the_rules(
     tracker.events.append({"event": "slot", "name": "order_id", "value": "10005"})  # extracted
     tracker.slots["order_id"] = "10005"
     tracker.active_loop = {"name": "track_refund_form"}
-    _, events = await run(ValidateTrackRefundForm(), tracker)
+    domain = {"forms": {"track_refund_form": {"required_slots": ["order_id"]}}}
+    events = await ValidateTrackRefundForm().run(CollectingDispatcher(), tracker, domain)
     assert {"event": "slot", "name": "order_id", "value": "10005", "timestamp": None} in events
