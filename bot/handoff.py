@@ -42,7 +42,6 @@ from bot.handoff_values import (
     StaffMessage,
     agent_display,
     agent_label,
-    conversation_path,
     handoff_request,
     is_cancel,
     transcript_of,
@@ -380,13 +379,7 @@ class HandoffRouter:
     async def _resume_sender(self, sender_id: str) -> bool:
         """Un-pause the engine's conversation (``ConversationPaused`` by action_handoff)."""
         try:
-            await self._engine(
-                "POST",
-                f"/conversations/{conversation_path(sender_id)}/tracker/events",
-                # action_listen closes the paused turn, as if the bot had waited for the
-                # customer: rules (e.g. EXTERNAL_handoff_resolved -> survey) then match.
-                json=[{"event": "resume"}, {"event": "action", "name": "action_listen"}],
-            )
+            await self.gateway.rasa.resume(sender_id)
         except EngineError as exc:
             log.error("could not resume %s: %s", sender_id, exc)
             return False
@@ -396,21 +389,11 @@ class HandoffRouter:
         """The last 20 turns (``"Customer: ..."`` / ``"Bot: ..."``) and intents so far, from the
         engine's tracker. Empty when the engine does not answer: the card goes out anyway."""
         try:
-            data = await self._engine(
-                "GET", f"/conversations/{conversation_path(sender_id)}/tracker"
-            )
+            data = await self.gateway.rasa.tracker(sender_id)
         except EngineError as exc:
             log.warning("no transcript for the staff card: %s", exc)
             return [], []
         return transcript_of(data)
-
-    async def _engine(self, method: str, path: str, **kwargs: Any) -> Any:
-        rasa = self.gateway.rasa
-        token = getattr(rasa, "_token", None)
-        if token:
-            kwargs["params"] = {"token": token}
-        # The HTTP API calls the handoff needs besides the client's own (tracker, events).
-        return await rasa._request(method, path, **kwargs)
 
     def _pseudonym(self, customer_id: str) -> str | None:
         pseudonym = getattr(self.gateway.store, "pseudonym", None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote
 
 from bot.messages import Address, BotReply, Button
 from cx_telemetry.handoff_state import Case
@@ -75,12 +74,6 @@ def handoff_request(reply: BotReply) -> HandoffRequest | None:
         reason=str(data["reason"]) if data.get("reason") else None,
         position=position if isinstance(position, int) else None,
     )
-
-
-def conversation_path(sender_id: str) -> str:
-    """The sender id in an engine URL. Rasa's server does not unquote path parameters, so
-    ``:`` (in every sender id) must stay unescaped or it names another conversation."""
-    return quote(sender_id, safe=":")
 
 
 def is_cancel(text: str) -> bool:

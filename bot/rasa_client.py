@@ -53,16 +53,29 @@ class RasaClient:
         self, sender_id: str, name: str, entities: Mapping[str, Any] | None = None
     ) -> list[BotReply]:
         """``trigger_intent`` through the HTTP API; returns the messages for the REST channel."""
-        # Rasa's server (sanic) does not unquote path parameters: an escaped ":" would
-        # address another conversation ("telegram%3A42"), so ":" stays as it is.
-        path = f"/conversations/{quote(sender_id, safe=':')}/trigger_intent"
-        params = {"output_channel": "latest"}
-        if self._token:
-            params["token"] = self._token
+        params = {"output_channel": "latest", **self._auth()}
         body = {"name": name, "entities": dict(entities or {})}
+        path = f"{_conversation(sender_id)}/trigger_intent"
         data = await self._request("POST", path, json=body, params=params)
         messages = data.get("messages") if isinstance(data, Mapping) else None
         return _replies(messages or [])
+
+    async def resume(self, sender_id: str) -> None:
+        """Un-pause a conversation paused by ``ConversationPaused`` (a handoff). The
+        ``action_listen`` closes the paused turn as if the bot had waited for the customer, so
+        rules (e.g. EXTERNAL_handoff_resolved -> survey) match again."""
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        path = f"{_conversation(sender_id)}/tracker/events"
+        await self._request("POST", path, json=events, params=self._auth())
+
+    async def tracker(self, sender_id: str) -> Any:
+        """The engine's tracker of one conversation (events, slots) as JSON."""
+        return await self._request(
+            "GET", f"{_conversation(sender_id)}/tracker", params=self._auth()
+        )
+
+    def _auth(self) -> dict[str, str]:
+        return {"token": self._token} if self._token else {}
 
     async def is_ready(self) -> bool:
         """True when the engine answers: ``/status?token=`` (which also proves a model is
@@ -93,6 +106,12 @@ class RasaClient:
             return response.json()
         except ValueError as exc:
             raise EngineError(f"engine answered invalid JSON on {path}") from exc
+
+
+def _conversation(sender_id: str) -> str:
+    # Rasa's server (sanic) does not unquote path parameters: an escaped ":" would address
+    # another conversation ("telegram%3A42"), so ":" stays as it is.
+    return f"/conversations/{quote(sender_id, safe=':')}"
 
 
 def _replies(items: Sequence[Any]) -> list[BotReply]:
