@@ -272,19 +272,12 @@ class HandoffDesk:
     ) -> Transition:
         """``waiting`` -> ``claimed`` by ``slack_user``; ``won`` only for the one who claimed."""
         at = at or utcnow()
-
-        def write(s: Session) -> Transition:
-            result: Any = s.execute(
-                update(HandoffCase)
-                .where(HandoffCase.handoff_id == handoff_id, HandoffCase.status == "waiting")
-                .values(status="claimed", claimed_at=at, claimed_by=slack_user, agent=agent)
-            )
-            won = bool(result.rowcount)
-            if won:
-                _log(s, handoff_id, "claim", slack_user, agent, at)
-            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
-
-        return self.store.run(write)
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting"],
+            {"status": "claimed", "claimed_at": at, "claimed_by": slack_user, "agent": agent},
+            ("claim", slack_user, agent, at),
+        )
 
     def close(
         self,
@@ -299,41 +292,42 @@ class HandoffDesk:
         if status not in CLOSED_STATUSES:
             raise ValueError(f"status must be one of {CLOSED_STATUSES}, not {status!r}")
         at = at or utcnow()
-
-        def write(s: Session) -> Transition:
-            result: Any = s.execute(
-                update(HandoffCase)
-                .where(
-                    HandoffCase.handoff_id == handoff_id,
-                    HandoffCase.status.in_(OPEN_STATUSES),
-                )
-                .values(status=status, closed_at=at, closed_by=slack_user)
-            )
-            won = bool(result.rowcount)
-            if won:
-                action = {"resolved": "resolve", "returned": "return", "cancelled": "cancel"}
-                _log(s, handoff_id, action[status], slack_user, agent, at)
-            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
-
-        return self.store.run(write)
+        action = {"resolved": "resolve", "returned": "return", "cancelled": "cancel"}[status]
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status.in_(OPEN_STATUSES)],
+            {"status": status, "closed_at": at, "closed_by": slack_user},
+            (action, slack_user, agent, at),
+        )
 
     def offer_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
         """Mark a still-unclaimed case as timed out (customer offered a follow-up by e-mail)."""
-        at = at or utcnow()
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting", HandoffCase.follow_up_offered.is_(False)],
+            {"follow_up_offered": True},
+            ("timeout", None, None, at or utcnow()),
+        )
+
+    def _transition(
+        self,
+        handoff_id: str,
+        only_if: Sequence[Any],
+        values: dict[str, Any],
+        logged: tuple[str, str | None, str | None, datetime],
+    ) -> Transition:
+        """One conditional UPDATE of a case: with two gateways racing, exactly one caller sees
+        ``won`` and only that caller's action goes into the audit log."""
 
         def write(s: Session) -> Transition:
             result: Any = s.execute(
                 update(HandoffCase)
-                .where(
-                    HandoffCase.handoff_id == handoff_id,
-                    HandoffCase.status == "waiting",
-                    HandoffCase.follow_up_offered.is_(False),
-                )
-                .values(follow_up_offered=True)
+                .where(HandoffCase.handoff_id == handoff_id, *only_if)
+                .values(**values)
             )
             won = bool(result.rowcount)
             if won:
-                _log(s, handoff_id, "timeout", None, None, at)
+                _log(s, handoff_id, *logged)
             return Transition(_case(s.get(HandoffCase, handoff_id)), won)
 
         return self.store.run(write)
