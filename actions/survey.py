@@ -25,7 +25,7 @@ from actions.context import (
     telemetry,
 )
 from actions.survey_answers import Answer, guess_answer, read_answer
-from cx_telemetry import TelemetryError
+from cx_telemetry import ConversationInfo, TelemetryError
 from cx_telemetry.survey_config import MetricDefinition, SurveyConfig
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,31 @@ def survey_buttons(metric: MetricDefinition) -> list[dict[str, str]]:
 
 def ask(dispatcher: CollectingDispatcher, config: SurveyConfig, metric: MetricDefinition) -> None:
     dispatcher.utter_message(text=config.question_text(metric), buttons=survey_buttons(metric))
+
+
+def ask_and_record(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    config: SurveyConfig,
+    cid: str,
+    metric: MetricDefinition,
+    segment: str,
+    agent: str | None,
+    info: ConversationInfo | None,
+) -> None:
+    """Asks `metric` and stores the question as asked (the response rate's denominator)."""
+    _safely(
+        "survey asked",
+        telemetry().survey_asked,
+        cid,
+        metric=metric.id,
+        scale_max=metric.scale_max,
+        segment=segment,
+        agent=agent,
+        intent=info.last_support_intent if info else None,
+        model_version=model_version(tracker),
+    )
+    ask(dispatcher, config, metric)
 
 
 def end_slots() -> list[EventType]:
@@ -111,19 +136,8 @@ class ActionStartSurvey(Action):
 
         segment, agent = ("agent", _agent(tracker)) if trigger == RESOLVED else ("bot", None)
         first = config.metrics[0]
-        _safely(
-            "survey asked",
-            store.survey_asked,
-            cid,
-            metric=first.id,
-            scale_max=first.scale_max,
-            segment=segment,
-            agent=agent,
-            intent=info.last_support_intent if info else None,
-            model_version=model_version(tracker),
-        )
         dispatcher.utter_message(text=config.texts["intro"])
-        ask(dispatcher, config, first)
+        ask_and_record(dispatcher, tracker, config, cid, first, segment, agent, info)
         return [
             SlotSet("survey_active", True),
             SlotSet("survey_step", first.id),
@@ -213,18 +227,9 @@ class ActionSurveyAnswer(Action):
         if following is not None:
             segment, _, agent = (tracker.get_slot("survey_segment") or "bot:").partition(":")
             info = _safely("conversation lookup", store.get_conversation, cid)
-            _safely(
-                "survey asked",
-                store.survey_asked,
-                cid,
-                metric=following.id,
-                scale_max=following.scale_max,
-                segment=segment or "bot",
-                agent=agent or None,
-                intent=info.last_support_intent if info else None,
-                model_version=model_version(tracker),
+            ask_and_record(
+                dispatcher, tracker, config, cid, following, segment or "bot", agent or None, info
             )
-            ask(dispatcher, config, following)
             events: list[EventType] = [
                 SlotSet("survey_step", following.id),
                 SlotSet("survey_retry", False),
