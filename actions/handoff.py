@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
 from cx_telemetry import TelemetryError
-from cx_telemetry.handoff_state import QueueSnapshot, queue_snapshot
+from cx_telemetry.handoff_queue import QueueSnapshot, queue_snapshot
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Staff-desk state of handoffs (``handoff_cases``, ``handoff_actions``) and the queue figures
-the customer is told when they escalate.
+"""Staff-desk state of handoffs (``handoff_cases``, ``handoff_actions``). The queue figures the
+customer is told when they escalate are in ``cx_telemetry.handoff_queue``.
 
 Like timers this is gateway state: calls raise ``StoreUnavailable`` during an outage instead
 of going to the outbox, because a case that exists only in one process's outbox could not be
@@ -9,13 +9,12 @@ several gateways, exactly one wins a claim or a resolve.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -23,7 +22,6 @@ from sqlalchemy.orm import Session
 from cx_telemetry.db import dialect_insert, is_unavailable, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
 from cx_telemetry.handoff_models import HandoffAction, HandoffCase
-from cx_telemetry.models import Handoff
 from cx_telemetry.store_core import utcnow
 
 T = TypeVar("T")
@@ -61,18 +59,13 @@ __all__ = [
     "CLOSED_STATUSES",
     "Case",
     "HandoffDesk",
-    "QueueSnapshot",
     "Transactions",
     "Transition",
-    "queue_snapshot",
     "read_only",
 ]
 
 OPEN_STATUSES = ("waiting", "claimed")
 CLOSED_STATUSES = ("resolved", "returned", "cancelled")
-DEFAULT_WAIT = timedelta(minutes=5)  # told to customers before there is any history
-WAIT_WINDOW = timedelta(days=7)
-QUEUE_WINDOW = timedelta(days=1)  # older unclaimed requests are stale, not people in line
 
 
 @dataclass(frozen=True)
@@ -111,16 +104,6 @@ class Transition:
 
     case: Case | None
     won: bool
-
-
-@dataclass(frozen=True)
-class QueueSnapshot:
-    """What the customer is told: their place in line (1 = next) and the usual wait, which is
-    the median of (claimed - requested) over handoffs claimed in the last 7 days."""
-
-    position: int
-    usual_wait: timedelta
-    samples: int
 
 
 def _case(row: HandoffCase | None) -> Case | None:
@@ -357,43 +340,3 @@ class HandoffDesk:
             return [(r.action, r.slack_user, r.agent) for r in rows]
 
         return read_only(self.store, read)
-
-
-def queue_snapshot(
-    store: Transactions, handoff_id: str, now: datetime | None = None
-) -> QueueSnapshot:
-    """Position of ``handoff_id`` among unclaimed, unresolved requests of the last day (1 =
-    next) and the usual wait: the median of (claimed - requested) over real (not synthetic)
-    handoffs claimed in the last 7 days, or 5 minutes when there are none."""
-    now = now or utcnow()
-
-    def read(s: Session) -> QueueSnapshot:
-        mine = s.get(Handoff, handoff_id)
-        requested = mine.requested_at if mine is not None else now
-        ahead = s.scalar(
-            select(func.count())
-            .select_from(Handoff)
-            .where(
-                Handoff.resolved_at.is_(None),
-                Handoff.claimed_at.is_(None),
-                Handoff.synthetic.is_(False),
-                Handoff.requested_at < requested,
-                Handoff.requested_at >= now - QUEUE_WINDOW,
-                Handoff.id != handoff_id,
-            )
-        )
-        waits = [
-            w
-            for w in s.scalars(
-                select(Handoff.wait_s).where(
-                    Handoff.claimed_at >= now - WAIT_WINDOW,
-                    Handoff.wait_s.is_not(None),
-                    Handoff.synthetic.is_(False),
-                )
-            )
-            if w is not None
-        ]
-        usual = timedelta(seconds=statistics.median(waits)) if waits else DEFAULT_WAIT
-        return QueueSnapshot(position=int(ahead or 0) + 1, usual_wait=usual, samples=len(waits))
-
-    return read_only(store, read)

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from cx_telemetry import TelemetryStore
-from cx_telemetry.handoff_state import DEFAULT_WAIT, HandoffDesk, queue_snapshot
+from cx_telemetry.handoff_queue import DEFAULT_WAIT, queue_snapshot
+from cx_telemetry.handoff_state import HandoffDesk
 from cx_telemetry.store_core import utcnow
 
 ADDRESS = {"channel": "telegram", "chat_id": "42", "user_id": "7"}
