@@ -7,6 +7,8 @@ APP_VENV  := .venv
 RASA      := $(RASA_VENV)/bin/rasa
 PY        := $(APP_VENV)/bin/python
 MODEL     := models/current.tar.gz
+# The pretrained sentence encoder of the NLU pipeline (scripts/fetch_sentence_encoder.py).
+ENCODER   := $(RASA_VENV)/share/use-lite-en
 TRAINING_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) $(wildcard nlu_components/*.py) domain.yml config.yml
 
 export PYTHONDONTWRITEBYTECODE := 1
@@ -22,13 +24,17 @@ help:
 	@echo "make test   - lint, type-check, unit/integration tests, data validation, training, story tests"
 	@echo "make bench  - benchmarks (bench-nlu, bench-telemetry, bench-gateway)"
 
-setup: $(RASA_VENV)/.installed $(APP_VENV)/.installed
+setup: $(RASA_VENV)/.installed $(ENCODER)/.source $(APP_VENV)/.installed
 
 $(RASA_VENV)/.installed: constraints/rasa.txt scripts/find_python310.sh
 	@set -e; py=$$(scripts/find_python310.sh); \
 	[ -x $(RASA_VENV)/bin/python ] || $$py -m venv $(RASA_VENV); \
 	$(RASA_VENV)/bin/pip install -q --upgrade pip 'setuptools<70' wheel; \
 	$(RASA_VENV)/bin/pip install -q 'rasa==3.6.21' -c constraints/rasa.txt
+	@touch $@
+
+$(ENCODER)/.source: scripts/fetch_sentence_encoder.py | $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python scripts/fetch_sentence_encoder.py $(ENCODER)
 	@touch $@
 
 $(APP_VENV)/.installed: pyproject.toml constraints/project.txt scripts/find_python310.sh
@@ -39,7 +45,7 @@ $(APP_VENV)/.installed: pyproject.toml constraints/project.txt scripts/find_pyth
 	@touch $@
 
 # Retrain only when the training data, the domain or the pipeline changed.
-$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.installed
+$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)/.installed $(ENCODER)/.source
 	$(RASA) train --fixed-model-name current --out models --quiet
 	@touch $@
 
@@ -69,7 +75,7 @@ test: setup lint validate $(MODEL) test-unit test-stories
 
 bench: bench-nlu bench-telemetry bench-gateway
 
-bench-nlu: $(RASA_VENV)/.installed
+bench-nlu: $(RASA_VENV)/.installed $(ENCODER)/.source
 	$(RASA_VENV)/bin/python benchmarks/bench_nlu.py
 
 bench-telemetry: $(APP_VENV)/.installed

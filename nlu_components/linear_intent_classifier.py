@@ -1,9 +1,10 @@
 """A linear intent classifier for Rasa 3 with TF-IDF-style scaling and tunable regularisation.
 
-Modelled on rasa's ``LogisticRegressionClassifier``: it takes the sparse (and dense) sentence
-features of the featurizers before it, but rescales them (optional idf weighting, sublinear term
-frequencies, l2 row normalisation) before a multinomial logistic regression whose strength ``C``
-and ``class_weight`` are configurable. Its probabilities are those of the logistic regression, so
+Modelled on rasa's ``LogisticRegressionClassifier``: it takes the sentence features of the
+featurizers before it and rescales them per block before a multinomial logistic regression whose
+strength ``C`` and ``class_weight`` are configurable: the sparse (count) block gets TF-IDF scaling
+(optional idf weighting, sublinear term frequencies, l2 row normalisation), the dense block (a
+sentence encoder's vector) l2 row normalisation times ``dense_weight``. Its probabilities are those of the logistic regression, so
 ``FallbackClassifier`` thresholds keep their meaning (confidences in 0..1, summing to 1).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -56,6 +58,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "use_idf": True,
             "sublinear_tf": True,
             "norm": "l2",
+            # Weight of the dense sentence features (each row l2-normalised) against the
+            # TF-IDF block (also l2-normalised).
+            "dense_weight": 1.0,
             "max_iter": 1000,
             "tol": 1e-4,
             "random_state": 42,
@@ -70,56 +75,60 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         resource: Resource,
     ) -> None:
         """Construct a new, untrained classifier."""
-        from sklearn.feature_extraction.text import TfidfTransformer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import Pipeline
-
         self.name = name
         self.config = {**self.get_default_config(), **config}
-        norm = self.config["norm"]
-        self.clf = Pipeline(
-            [
-                (
-                    "scale",
-                    TfidfTransformer(
-                        use_idf=bool(self.config["use_idf"]),
-                        sublinear_tf=bool(self.config["sublinear_tf"]),
-                        norm=norm if norm in ("l1", "l2") else None,
-                    ),
-                ),
-                (
-                    "lr",
-                    LogisticRegression(
-                        C=float(self.config["C"]),
-                        class_weight=self.config["class_weight"],
-                        solver="lbfgs",
-                        max_iter=int(self.config["max_iter"]),
-                        tol=float(self.config["tol"]),
-                        random_state=self.config["random_state"],
-                    ),
-                ),
-            ]
-        )
+        # Built in train(), once the number of sparse and dense columns is known.
+        self.clf: Any = None
         self._model_storage = model_storage
         self._resource = resource
 
     @staticmethod
-    def _create_x(messages: list[Message]) -> csr_matrix:
-        rows = []
+    def _create_x(messages: list[Message]) -> tuple[csr_matrix, int]:
+        """Sentence features, sparse columns first, then dense; and the number of sparse ones."""
+        sparse_rows, dense_rows = [], []
         for message in messages:
             # Index 1 = sentence features (index 0 = sequence features).
             sparse = message.get_sparse_features(attribute=TEXT)[1]
             dense = message.get_dense_features(attribute=TEXT)[1]
-            rows.append(
-                hstack(
-                    [
-                        csr_matrix(sparse.features if sparse else []),
-                        csr_matrix(dense.features if dense else []),
-                    ]
-                )
+            sparse_rows.append(csr_matrix(sparse.features if sparse else np.zeros((1, 0))))
+            dense_rows.append(csr_matrix(dense.features if dense else np.zeros((1, 0))))
+        sparse_x, dense_x = vstack(sparse_rows).tocsr(), vstack(dense_rows).tocsr()
+        return hstack([sparse_x, dense_x]).tocsr(), sparse_x.shape[1]
+
+    def _build(self, n_sparse: int, n_total: int) -> Any:
+        """TF-IDF scaling for the (count) sparse columns, l2 for the dense ones, each block
+        weighted, then the logistic regression."""
+        from sklearn.compose import ColumnTransformer
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import Normalizer
+
+        norm = self.config["norm"]
+        blocks: list[tuple[str, Any, list[int]]] = []
+        if n_sparse:
+            tfidf = TfidfTransformer(
+                use_idf=bool(self.config["use_idf"]),
+                sublinear_tf=bool(self.config["sublinear_tf"]),
+                norm=norm if norm in ("l1", "l2") else None,
             )
-        # The scaler expects non-negative counts; the featurizers before it produce those.
-        return vstack(rows).tocsr()
+            blocks.append(("sparse", tfidf, list(range(n_sparse))))
+        if n_total > n_sparse:
+            blocks.append(("dense", Normalizer(norm="l2"), list(range(n_sparse, n_total))))
+        scale = ColumnTransformer(
+            blocks,
+            sparse_threshold=1.0,
+            transformer_weights={"dense": float(self.config["dense_weight"])},
+        )
+        lr = LogisticRegression(
+            C=float(self.config["C"]),
+            class_weight=self.config["class_weight"],
+            solver="lbfgs",
+            max_iter=int(self.config["max_iter"]),
+            tol=float(self.config["tol"]),
+            random_state=self.config["random_state"],
+        )
+        return Pipeline([("scale", scale), ("lr", lr)])
 
     def train(self, training_data: TrainingData) -> Resource:
         """Train the intent classifier on a data set."""
@@ -127,7 +136,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if not examples:
             logger.debug(f"Cannot train '{self.__class__.__name__}': no intent examples.")
             return self._resource
-        self.clf.fit(self._create_x(examples), [e.get(INTENT) for e in examples])
+        x, n_sparse = self._create_x(examples)
+        self.clf = self._build(n_sparse, x.shape[1])
+        self.clf.fit(x, [e.get(INTENT) for e in examples])
         self.persist()
         return self._resource
 
@@ -146,7 +157,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """Set the most likely intent, its probability and the ranking on each message."""
         if not messages or not hasattr(self.clf, "classes_"):
             return messages
-        probas = self.clf.predict_proba(self._create_x(messages))
+        probas = self.clf.predict_proba(self._create_x(messages)[0])
         intents = self.clf.classes_
         for message, row in zip(messages, probas, strict=True):
             ranking = sorted(
