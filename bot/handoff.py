@@ -29,6 +29,7 @@ from bot.handoff_values import (
     TIMEOUT_KIND,
     TIMEOUT_TEXT,
     HandoffRequest,
+    contact_email_in,
     handoff_request,
     is_cancel,
 )
@@ -141,7 +142,20 @@ class HandoffRouter(StaffSide):
         gw.stats["handoff_customer_messages"] += 1
         await self._thread(case, f"*Customer:* {msg.text}")
         await self._telemetry("note_turn", case.conversation_id, by="customer")
+        email = contact_email_in(msg.text)
+        if email and email != case.contact_email:
+            await self._keep_contact_email(case, email)
         return True
+
+    async def _keep_contact_email(self, case: Case, email: str) -> None:
+        """Put the address the customer left on the case and its card, for a reply by e-mail."""
+        try:
+            updated = await self.gateway.db(self.desk.set_contact_email, case.handoff_id, email)
+        except Exception:  # it is in the thread anyway
+            log.exception("could not keep the contact e-mail of handoff %s", case.handoff_id)
+            return
+        if updated is not None:
+            await self._card(updated)
 
     async def _cancel(self, case: Case, address: Address) -> None:
         gw = self.gateway

@@ -6,6 +6,7 @@ customer is told. Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -78,6 +79,15 @@ def handoff_request(reply: BotReply) -> HandoffRequest | None:
 
 def is_cancel(text: str) -> bool:
     return " ".join(text.lower().split()).strip(" .!") in CANCEL_WORDS
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def contact_email_in(text: str) -> str | None:
+    """The last e-mail address in a customer's message (they may correct themselves)."""
+    found = _EMAIL.findall(text)
+    return found[-1][:254] if found else None
 
 
 @dataclass(frozen=True)

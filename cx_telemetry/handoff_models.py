@@ -54,6 +54,8 @@ class HandoffCase(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
     follow_up_offered: Mapped[bool] = mapped_column(default=False)
+    # the address the customer left for a reply by e-mail (after the follow-up offer)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     staff_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
 

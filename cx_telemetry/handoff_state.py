@@ -92,6 +92,7 @@ class Case:
     follow_up_offered: bool
     staff_channel: str | None
     card_ts: str | None
+    contact_email: str | None = None  # left by the customer after the follow-up offer
 
     @property
     def is_open(self) -> bool:
@@ -128,6 +129,7 @@ def _case(row: HandoffCase | None) -> Case | None:
         closed_at=row.closed_at,
         closed_by=row.closed_by,
         follow_up_offered=row.follow_up_offered,
+        contact_email=row.contact_email,
         staff_channel=row.staff_channel,
         card_ts=row.card_ts,
     )
@@ -215,6 +217,21 @@ class HandoffDesk:
             )
 
         self.store.run(write)
+
+    def set_contact_email(self, handoff_id: str, email: str) -> Case | None:
+        """Keep the e-mail address the customer left on an open case (the latest one wins);
+        the case afterwards, or None when it is closed."""
+
+        def write(s: Session) -> Case | None:
+            s.execute(
+                update(HandoffCase)
+                .where(HandoffCase.handoff_id == handoff_id, HandoffCase.closed_at.is_(None))
+                .values(contact_email=email)
+            )
+            row = s.get(HandoffCase, handoff_id)
+            return _case(row) if row is not None and row.closed_at is None else None
+
+        return self.store.run(write)
 
     def case(self, handoff_id: str) -> Case | None:
         return read_only(self.store, lambda s: _case(s.get(HandoffCase, handoff_id)))

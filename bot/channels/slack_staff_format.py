@@ -61,6 +61,8 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
         f"{case.requested_at:%H:%M} UTC> ({_minutes(now - case.requested_at)})",
         f"*Intents so far*\n{', '.join(case.intents) or '-'}",
     ]
+    if case.contact_email:
+        fields.append(f"*Contact e-mail*\n<mailto:{case.contact_email}|{case.contact_email}>")
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": status_line(case, now)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},

@@ -93,6 +93,10 @@ def card_updates(slack: FakeSlack) -> list[str]:
     return [str(c.params.get("text")) for c in slack.of("chat.update")]
 
 
+def last_card_blocks(slack: FakeSlack) -> list[dict[str, Any]]:
+    return list(slack.of("chat.update")[-1].params["blocks"])
+
+
 def buttons(card: dict[str, Any]) -> dict[str, str]:
     blocks = card["blocks"]
     return {
@@ -283,6 +287,13 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     case = HandoffDesk(store).case(hid)
     assert case is not None and case.is_open and case.follow_up_offered
     assert handoff_row(store, hid).resolved_at is None
+    # ... and the address is kept on the case and shown on the card, the latest one winning
+    assert case.contact_email == "ann@example.com"
+    assert "<mailto:ann@example.com|ann@example.com>" in json.dumps(last_card_blocks(fake_slack))
+    assert await post(gw, message("sorry, typo: ann.lee@example.org is right")) == 200
+    await wait_for(lambda: "ann.lee@example.org" in json.dumps(last_card_blocks(fake_slack)))
+    case = HandoffDesk(store).case(hid)
+    assert case is not None and case.contact_email == "ann.lee@example.org"
 
 
 async def test_cancel_goes_back_to_the_bot(
