@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.handoff_values import StaffAction, StaffMessage, agent_display
@@ -35,8 +35,7 @@ def status_line(case: Case, now: datetime) -> str:
         return f":leftwards_arrow_with_hook: *Returned to the bot by <@{case.closed_by}>*"
     if case.status == "cancelled":
         return ":heavy_multiplication_x: *Cancelled by the customer* (back with the bot)"
-    minutes = max(0, int((now - case.requested_at).total_seconds() // 60))
-    line = f":hourglass_flowing_sand: *Waiting for a person* ({minutes} min)"
+    line = f":hourglass_flowing_sand: *Waiting for a person* ({_waited(case, now)})"
     if case.follow_up_offered:
         line += " - no claim in time; customer offered to leave a message and an e-mail"
     return line
@@ -58,7 +57,7 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
         f"*Customer*\n{who}",
         f"*Reason*\n{(case.reason or 'not given').replace('_', ' ')}",
         f"*Waiting since*\n<!date^{int(case.requested_at.timestamp())}^{{time}}|"
-        f"{case.requested_at:%H:%M} UTC> ({_minutes(now - case.requested_at)})",
+        f"{case.requested_at:%H:%M} UTC> ({_waited(case, now)})",
         f"*Intents so far*\n{', '.join(case.intents) or '-'}",
     ]
     if case.contact_email:
@@ -143,8 +142,11 @@ def _short(pseudonym: str | None) -> str:
     return f"#{pseudonym[:8]}" if pseudonym else "unknown"
 
 
-def _minutes(delta: timedelta) -> str:
-    return f"{max(0, int(delta.total_seconds() // 60))} min"
+def _waited(case: Case, now: datetime) -> str:
+    """How long the customer has waited, kept current by Slack's clients (``{ago}``: "5
+    minutes ago") between card updates; the minutes as of ``now`` where dates do not render."""
+    minutes = max(0, int((now - case.requested_at).total_seconds() // 60))
+    return f"<!date^{int(case.requested_at.timestamp())}^{{ago}}|{minutes} min ago>"
 
 
 # -- to ours (pure) ------------------------------------------------------------------------
