@@ -4,8 +4,9 @@ Modelled on rasa's ``LogisticRegressionClassifier``: it takes the sentence featu
 featurizers before it and rescales them per block before a multinomial logistic regression whose
 strength ``C`` and ``class_weight`` are configurable: the sparse (count) block gets TF-IDF scaling
 (optional idf weighting, sublinear term frequencies, l2 row normalisation), the dense block (a
-sentence encoder's vector) l2 row normalisation times ``dense_weight``. Its probabilities are those of the logistic regression, so
-``FallbackClassifier`` thresholds keep their meaning (confidences in 0..1, summing to 1).
+sentence encoder's vector) l2 row normalisation times ``dense_weight``. Its probabilities are
+those of the logistic regression, so ``FallbackClassifier`` thresholds keep their meaning
+(confidences in 0..1, summing to 1).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ archive runs anywhere without that directory.
 
 from __future__ import annotations
 
-import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.use_lite import SentenceEncoder
-
-logger = logging.getLogger(__name__)
+from nlu_components.use_lite import SentenceEncoder, encoder_directory
 
 DEFAULT_ENCODER_DIR = ".venv-rasa/share/use-lite-en"
 
@@ -76,8 +73,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return self._encoder
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Nothing is learnt: the encoder's files go into the model so it is self-contained."""
-        source = self.encoder.directory
+        """Nothing is learnt: the encoder's files go into the model so it is self-contained
+        (copied, not loaded: the featurizing instance is the one ``load`` makes from them)."""
+        source = encoder_directory(self._config["encoder_dir"])
         with self._model_storage.write_to(self._resource) as target:
             for path in source.iterdir():
                 if path.is_file():

@@ -137,19 +137,24 @@ def load_graph(directory: Path) -> Any:
     return graph
 
 
+def encoder_directory(directory: Path | str) -> Path:
+    """``directory`` if it holds an encoder, else FileNotFoundError saying what to run."""
+    path = Path(directory)
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"sentence encoder not found in {path} (missing {', '.join(missing)}); run `make setup`"
+        )
+    return path
+
+
 class SentenceEncoder:
     """Encodes texts (lower-cased) into unit vectors. Loading takes about a second."""
 
     def __init__(self, directory: Path | str) -> None:
         import tensorflow as tf
 
-        self.directory = Path(directory)
-        missing = [f for f in REQUIRED_FILES if not (self.directory / f).is_file()]
-        if missing:
-            raise FileNotFoundError(
-                f"sentence encoder not found in {self.directory} (missing {', '.join(missing)});"
-                " run `make setup`"
-            )
+        self.directory = encoder_directory(directory)
         vocabulary = json.loads((self.directory / "vocab.json").read_text(encoding="utf-8"))
         self.segmenter = Segmenter(vocabulary)
         self.graph = load_graph(self.directory)
@@ -170,6 +175,3 @@ class SentenceEncoder:
                 OUTPUT, {"indices:0": indices, "values:0": values}
             )
         return out
-
-    def close(self) -> None:
-        self.session.close()
