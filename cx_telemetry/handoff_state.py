@@ -220,18 +220,11 @@ class HandoffDesk:
 
     def set_contact_email(self, handoff_id: str, email: str) -> Case | None:
         """Keep the e-mail address the customer left on an open case (the latest one wins);
-        the case afterwards, or None when it is closed."""
-
-        def write(s: Session) -> Case | None:
-            s.execute(
-                update(HandoffCase)
-                .where(HandoffCase.handoff_id == handoff_id, HandoffCase.closed_at.is_(None))
-                .values(contact_email=email)
-            )
-            row = s.get(HandoffCase, handoff_id)
-            return _case(row) if row is not None and row.closed_at is None else None
-
-        return self.store.run(write)
+        the case afterwards, or None when it is closed. Not a staff action: not audit-logged."""
+        kept = self._transition(
+            handoff_id, [HandoffCase.closed_at.is_(None)], {"contact_email": email}, None
+        )
+        return kept.case if kept.won else None
 
     def case(self, handoff_id: str) -> Case | None:
         return read_only(self.store, lambda s: _case(s.get(HandoffCase, handoff_id)))
@@ -314,10 +307,10 @@ class HandoffDesk:
         handoff_id: str,
         only_if: Sequence[Any],
         values: dict[str, Any],
-        logged: tuple[str, str | None, str | None, datetime],
+        logged: tuple[str, str | None, str | None, datetime] | None,
     ) -> Transition:
         """One conditional UPDATE of a case: with two gateways racing, exactly one caller sees
-        ``won`` and only that caller's action goes into the audit log."""
+        ``won`` and only that caller's action (``logged``, if any) goes into the audit log."""
 
         def write(s: Session) -> Transition:
             result: Any = s.execute(
@@ -326,7 +319,7 @@ class HandoffDesk:
                 .values(**values)
             )
             won = bool(result.rowcount)
-            if won:
+            if won and logged is not None:
                 _log(s, handoff_id, *logged)
             return Transition(_case(s.get(HandoffCase, handoff_id)), won)
 
