@@ -7,14 +7,12 @@ pipeline, the data or the sentence encoder shows up here as misread messages.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import httpx
 import pytest
-import yaml
 
-from .conftest import RASA_TOKEN, ROOT, Stack
+from tests.nlu.test_nlu_data import _blocks, _examples, _plain
+
+from .conftest import RASA_TOKEN, Stack
 
 pytestmark = pytest.mark.engine
 
@@ -56,19 +54,18 @@ UNSEEN = {
 }
 
 
-def _training_texts(nlu_dir: Path) -> set[str]:
-    texts = set()
-    for path in nlu_dir.glob("*.yml"):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                plain = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])
-                texts.add(plain.strip().lower())
-    return texts
+def _training_texts() -> set[str]:
+    return {
+        _plain(example).strip().lower()
+        for _, block in _blocks()
+        if "intent" in block
+        for example in _examples(block)
+    }
 
 
 def test_the_messages_are_not_training_examples() -> None:
     assert set(UNSEEN) >= {"out_of_scope", "greet"} and len(UNSEEN) == 34
-    leaked = [t for t in UNSEEN.values() if t.lower() in _training_texts(ROOT / "data" / "nlu")]
+    leaked = [t for t in UNSEEN.values() if t.lower() in _training_texts()]
     assert leaked == []
 
 
