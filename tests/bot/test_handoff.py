@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
@@ -23,10 +22,10 @@ from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from cx_telemetry.handoff_state import HandoffDesk
 from cx_telemetry.models import Handoff, SurveyResponse
-from tests.bot.conftest import SLACK_SECRET, Running, running, wait_for
-from tests.bot.fakes import FakeSlack, FakeTelegram, slack_headers
+from tests.bot.conftest import Running, running, wait_for
+from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
-from tests.bot.test_slack import dm, event, send
+from tests.bot.test_slack import dm, event, send, send_form
 from tests.bot.test_telegram import message, post, sent_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,12 +138,7 @@ async def press(gw: Running, action_id: str, hid: str, user: str, card_ts: str =
             }
         ],
     }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    r = await gw.client.post(
-        "/webhooks/slack",
-        content=body,
-        headers=slack_headers(SLACK_SECRET, body, "application/x-www-form-urlencoded"),
-    )
+    r = await send_form(gw, {"payload": json.dumps(payload)})
     assert r.status_code == 200
     await drain(gw)
 
@@ -459,24 +453,14 @@ async def test_slack_customer_cancels_with_the_button(
         "message": {"type": "message", "ts": "1700000000.000009", "text": "x", "blocks": blocks},
         "actions": [{**pressed, "block_id": actions["block_id"], "action_ts": "1700000001.9"}],
     }
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    r = await gw.client.post(
-        "/webhooks/slack",
-        content=body,
-        headers=slack_headers(SLACK_SECRET, body, "application/x-www-form-urlencoded"),
-    )
+    r = await send_form(gw, {"payload": json.dumps(payload)})
     assert r.status_code == 200
     await drain(gw)
     await wait_for(lambda: dms()[-1]["text"] == CANCELLED_TEXT)
     assert HandoffDesk(store).open_case_for("slack:D1:U1") is None
     # the same button pressed again later: the customer is simply with the assistant
     payload["actions"][0]["action_ts"] = "1700000002.1"  # type: ignore[index]
-    body = urlencode({"payload": json.dumps(payload)}).encode()
-    await gw.client.post(
-        "/webhooks/slack",
-        content=body,
-        headers=slack_headers(SLACK_SECRET, body, "application/x-www-form-urlencoded"),
-    )
+    await send_form(gw, {"payload": json.dumps(payload)})
     await drain(gw)
     await wait_for(lambda: "talking with the assistant" in dms()[-1]["text"])
     assert all(c.params["message"] != "/handoff_cancel" for c in fake_rasa.of("rest"))
