@@ -12,8 +12,8 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.backend import ShopBackend, backend_from_env
+from actions.survey_config import SurveyConfig, load_survey_config
 from cx_telemetry import Settings, TelemetryError, TelemetryStore
-from cx_telemetry.survey_config import SurveyConfig, load_survey_config
 
 logger = logging.getLogger(__name__)
 

@@ -18,14 +18,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
+from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_CUSTOM_KEY
 from cx_telemetry import TelemetryError
 from cx_telemetry.handoff_queue import QueueSnapshot, queue_snapshot
 
 logger = logging.getLogger(__name__)
 
-# The gateway recognises this payload (and "never mind", "cancel", ...) while a handoff is
-# open; keep in sync with ``bot.handoff.CANCEL_PAYLOAD`` (docs/CONTRACT.md).
-CANCEL_PAYLOAD = "/handoff_cancel"
 # What the bot did in the turn before the request tells why the customer escalates.
 COMPLAINT_TURN = frozenset({"utter_complaint_sorry", "utter_offer_human_complaint"})
 FALLBACK_TURN = frozenset(
@@ -114,7 +112,9 @@ class ActionHandoff(Action):
             snapshot = None
         dispatcher.utter_message(
             text=queue_text(snapshot),
-            buttons=[{"title": "Never mind, back to the assistant", "payload": CANCEL_PAYLOAD}],
+            buttons=[
+                {"title": "Never mind, back to the assistant", "payload": HANDOFF_CANCEL_PAYLOAD}
+            ],
         )
         payload: dict[str, Any] = {
             "id": hid,
@@ -122,5 +122,5 @@ class ActionHandoff(Action):
             "reason": reason,
             "position": snapshot.position if snapshot else None,
         }
-        dispatcher.utter_message(json_message={"handoff": payload})
+        dispatcher.utter_message(json_message={HANDOFF_CUSTOM_KEY: payload})
         return [ConversationPaused()]

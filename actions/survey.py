@@ -25,13 +25,12 @@ from actions.context import (
     telemetry,
 )
 from actions.survey_answers import Answer, guess_answer, read_answer
+from actions.survey_config import MetricDefinition, SurveyConfig
+from contract import HANDOFF_RESOLVED_INTENT
 from cx_telemetry import ConversationInfo, TelemetryError
-from cx_telemetry.survey_config import MetricDefinition, SurveyConfig
 
 logger = logging.getLogger(__name__)
 
-IDLE = "EXTERNAL_conversation_idle"
-RESOLVED = "EXTERNAL_handoff_resolved"
 # A new question only interrupts the survey when the assistant is this sure it is one.
 DIGRESSION_CONFIDENCE = 0.6
 _PAYLOAD = re.compile(r"^(?P<metric>[a-z_]+):(?P<score>\d{1,2})$")
@@ -125,7 +124,7 @@ class ActionStartSurvey(Action):
         info = _safely("conversation lookup", store.get_conversation, cid)
         eligible = (
             info is not None
-            and (info.support_intents or trigger == RESOLVED)
+            and (info.support_intents or trigger == HANDOFF_RESOLVED_INTENT)
             and not info.survey_started
             and not info.handoff_open
         )
@@ -134,7 +133,9 @@ class ActionStartSurvey(Action):
                 _safely("close", store.close_conversation, cid)
             return end_slots()
 
-        segment, agent = ("agent", _agent(tracker)) if trigger == RESOLVED else ("bot", None)
+        segment, agent = (
+            ("agent", _agent(tracker)) if trigger == HANDOFF_RESOLVED_INTENT else ("bot", None)
+        )
         first = config.metrics[0]
         dispatcher.utter_message(text=config.texts["intro"])
         ask_and_record(dispatcher, tracker, config, cid, first, segment, agent, info)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cx_telemetry.survey_config import MetricDefinition, SurveyConfig
+from actions.survey_config import MetricDefinition, SurveyConfig
 
 __all__ = ["Answer", "guess_answer", "read_answer"]
 

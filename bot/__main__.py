@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot`` (serve), ``python -m bot chat``, ``python -m bot telegram set-webhook URL``."""
+"""Command line: ``python -m bot`` (serve), ``python -m bot chat``, ``python -m bot migrate``,
+``python -m bot telegram set-webhook URL``."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from bot.logs import configure_logging
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the gateway (default)")
     sub.add_parser("chat", help="talk to the assistant in this terminal")
+    sub.add_parser("migrate", help="create or upgrade the gateway's and the telemetry's tables")
     tg = sub.add_parser("telegram", help="Telegram helpers")
     tg_sub = tg.add_subparsers(dest="action", required=True)
     hook = tg_sub.add_parser(
@@ -29,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings, level=logging.WARNING if args.command == "chat" else logging.INFO)
     if args.command == "chat":
         return asyncio.run(_chat(settings))
+    if args.command == "migrate":
+        return _migrate_only(settings)
     if args.command == "telegram":
         return asyncio.run(_set_webhook(settings, args.url))
     return _serve(settings)
@@ -37,18 +47,17 @@ def main(argv: list[str] | None = None) -> int:
 def _serve(settings: Settings) -> int:
     import uvicorn
 
-    from bot.app import build_app
-    from bot.store import open_store
+    from bot.app import Services, build_app
 
-    store = open_store(settings)
-    _migrate(store)
-    app = build_app(settings, store=store)
+    services = Services(settings)
+    _migrate(services)
+    app = build_app(settings, services)
     channels = [
         n
         for n, on in (("telegram", settings.telegram_enabled), ("slack", settings.slack_enabled))
         if on
     ]
-    logging.getLogger("bot").info(
+    log.info(
         "gateway on http://%s:%d, engine %s, channels: %s",
         settings.gateway_host, settings.gateway_port, settings.rasa_url, ", ".join(channels) or "none",
     )  # fmt: skip
@@ -61,42 +70,52 @@ def _serve(settings: Settings) -> int:
 
 async def _chat(settings: Settings) -> int:
     from bot.app import Services
-    from bot.channels.console import ConsoleChannel
+    from bot.channels.console.adapter import ConsoleChannel
 
-    services = Services(settings)
-    _migrate(services.store)
-    console = ConsoleChannel(services.gateway)
-    services.gateway.register("console", console)
-    if not await services.rasa.is_ready():
+    console = ConsoleChannel()
+    services = Services(settings, console=console)
+    _migrate(services)
+    if not await services.engine.is_ready():
         print(f"(the engine at {settings.rasa_url} is not answering yet; messages will be kept)")
     await services.start()
     try:
-        await console.run()
+        await console.run(services.pipeline.receive)
     finally:
         await services.stop()
     return 0
 
 
-def _migrate(store: object) -> None:
-    """Bring the telemetry schema up to date; a database that is down must not stop the
-    gateway (``/readyz`` reports it, dedupe answers 503 until it is back)."""
+def _migrate(services: Services) -> None:
+    """Bring the tables up to date; a database that is down must not stop the gateway
+    (``/readyz`` reports it, dedupe answers 503 until it is back)."""
     try:
-        store.migrate()  # type: ignore[attr-defined]
+        services.migrate()
     except Exception as exc:
-        logging.getLogger("bot").error("telemetry migration failed: %s", exc)
+        log.error("migration failed: %s", exc)
+
+
+def _migrate_only(settings: Settings) -> int:
+    from bot.app import Services
+
+    try:
+        Services(settings).migrate()
+    except Exception as exc:
+        print(f"migration failed: {exc}", file=sys.stderr)
+        return 1
+    print("gateway and telemetry tables are up to date")
+    return 0
 
 
 async def _set_webhook(settings: Settings, url: str) -> int:
-    from bot.channels.telegram import make_bot
+    from bot.channels.telegram.adapter import ALLOWED_UPDATES
+    from bot.channels.telegram.outbound import make_bot
 
     if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
         print("TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set", file=sys.stderr)
         return 2
     async with make_bot(settings.telegram_bot_token, settings.telegram_api_base_url) as bot:
         done = await bot.set_webhook(
-            url,
-            secret_token=settings.telegram_webhook_secret,
-            allowed_updates=["message", "edited_message", "callback_query"],
+            url, secret_token=settings.telegram_webhook_secret, allowed_updates=ALLOWED_UPDATES
         )
     print("webhook set" if done else "Telegram refused the webhook")
     return 0 if done else 1

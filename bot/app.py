@@ -1,74 +1,200 @@
-"""The ASGI app: ``build_app(settings)`` wires the gateway, the channels and the timers."""
+"""The composition root: :class:`Services` builds the gateway's object graph in one place, in
+dependency order (stores, platform clients, delivery, handoff desk, pipeline, channels, timers),
+and ``build_app(settings)`` puts it behind the ASGI routes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
-import sys
+from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.gateway import Gateway
-from bot.handoff import build_router
-from bot.rasa_client import RasaClient
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.plumbing import Dedupe
+from bot.channels.slack.adapter import SlackChannel, make_bolt_app
+from bot.channels.slack.outbound import SlackOutbound, make_client
+from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.outbound import Retries, TelegramOutbound, make_bot
+from bot.delivery import Delivery, Outbound
+from bot.engine_client import EngineClient
+from bot.handoff.cases import CaseRepository
+from bot.handoff.lifecycle import CaseLifecycle
+from bot.handoff.router import HandoffRouter
+from bot.handoff.staff import StaffSide
+from bot.handoff.staff_desk import StaffNotices
+from bot.idle import IdleTimers
+from bot.kept import KeptMessages
+from bot.pipeline import Pipeline
 from bot.settings import Settings
-from bot.store import GatewayStore, open_store
+from bot.state.database import GatewayDatabase
+from bot.state.deliveries import DeliveryKeys
+from bot.state.timer_store import TimerStore
+from bot.telemetry import Telemetry
+from bot.threads import DbThreads
 from bot.timers import TimerWorker
+from contract import HANDOFF_TIMEOUT_TIMER, IDLE_TIMER, REPLAY_TIMER_PREFIX, utcnow
+from cx_telemetry import TelemetryStore
 
 log = logging.getLogger(__name__)
 
 
 class Services:
-    """Everything one gateway process runs; ``start``/``stop`` do the I/O."""
+    """Everything one gateway process runs. Construction does no I/O; ``start``/``stop`` do.
+    ``telemetry_store``, ``state_db`` and ``engine`` may be given (tests, the CLI)."""
 
     def __init__(
-        self, settings: Settings, store: GatewayStore | None = None, rasa: RasaClient | None = None
+        self,
+        settings: Settings,
+        *,
+        telemetry_store: TelemetryStore | None = None,
+        state_db: GatewayDatabase | None = None,
+        engine: EngineClient | None = None,
+        console: ConsoleChannel | None = None,
     ) -> None:
-        self.settings = settings
-        self.store = store if store is not None else open_store(settings)
-        self.rasa = rasa or RasaClient(
-            settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds
-        )
-        self.gateway = Gateway(settings, self.rasa, self.store)
-        self.timers = TimerWorker(self.gateway, owner=settings.instance_id)
-        self.telegram: Any = None
-        self.slack: Any = None
-        if settings.telegram_enabled:
-            from bot.channels.telegram import TelegramChannel, make_bot
-
-            assert settings.telegram_bot_token is not None
-            self.telegram = TelegramChannel(
-                self.gateway, make_bot(settings.telegram_bot_token, settings.telegram_api_base_url)
+        s = self.settings = settings
+        self.stats: Counter[str] = Counter()
+        self.clock = clock = utcnow
+        # -- stores ------------------------------------------------------------------------
+        self.telemetry_store = telemetry_store or TelemetryStore.from_settings(s.telemetry)
+        self.state_db = state_db or GatewayDatabase(s.state_db_url)
+        self.threads = DbThreads(sqlite=self.state_db.is_sqlite)
+        self.timer_store = TimerStore(self.state_db)
+        self.cases = CaseRepository(self.state_db)
+        self.telemetry = Telemetry(self.telemetry_store, self.threads, self.stats)
+        self.engine = engine or EngineClient(s.rasa_url, s.rasa_token, s.rasa_timeout_seconds)
+        # -- platforms and delivery --------------------------------------------------------
+        outbounds: dict[str, Outbound] = {}
+        telegram_out = None
+        if s.telegram_bot_token:
+            retries = Retries(
+                s.delivery_attempts, s.delivery_backoff_seconds, s.max_retry_after_seconds
             )
-            self.gateway.register("telegram", self.telegram)
-        if settings.slack_enabled:
-            from bot.channels.slack import SlackChannel
-
-            self.slack = SlackChannel(self.gateway)
-            self.gateway.register("slack", self.slack)
-        # Human handoff (bot/handoff.py); its staff desk lives in SLACK_STAFF_CHANNEL.
-        self.gateway.handoff = build_router(self.gateway, settings.handoff_timeout)
-        self.staff: Any = None
-        if self.slack is not None and settings.slack_staff_channel:
-            from bot.channels.slack_staff import attach_staff_desk
-
-            self.staff = attach_staff_desk(
-                self.gateway.handoff, self.slack, settings.slack_staff_channel
+            telegram_out = TelegramOutbound(
+                make_bot(s.telegram_bot_token, s.telegram_api_base_url), retries
+            )
+            outbounds["telegram"] = telegram_out
+        slack_client = (
+            make_client(s.slack_bot_token, s.slack_api_base_url) if s.slack_enabled else None
+        )
+        if slack_client is not None:
+            outbounds["slack"] = SlackOutbound(slack_client)
+        if console is not None:
+            outbounds["console"] = console
+        self.delivery = Delivery(outbounds, self.stats)
+        staff_desk = (
+            SlackStaffDesk(slack_client, s.slack_staff_channel, clock)
+            if slack_client is not None and s.slack_staff_channel
+            else None
+        )
+        staff = StaffNotices(staff_desk)
+        # -- conversations, the handoff desk and the pipeline ------------------------------
+        self.idle = IdleTimers(
+            self.timer_store,
+            self.threads,
+            self.engine,
+            self.delivery,
+            self.telemetry,
+            self.stats,
+            clock,
+            s.idle_timeout,
+            retry_after=timedelta(seconds=s.replay_delay_seconds),
+        )
+        kept = KeptMessages(
+            self.timer_store,
+            self.threads,
+            self.stats,
+            clock,
+            s.replay_delay_seconds,
+            s.replay_max_delay_seconds,
+        )
+        lifecycle = CaseLifecycle(
+            self.engine, self.telemetry, staff, self.timer_store, self.threads
+        )
+        self.router = HandoffRouter(
+            self.cases,
+            lifecycle,
+            staff,
+            self.engine,
+            self.delivery,
+            self.telemetry,
+            self.timer_store,
+            self.threads,
+            self.stats,
+            clock,
+            s.handoff_timeout,
+        )
+        self.staff_side = StaffSide(
+            self.cases,
+            lifecycle,
+            staff,
+            self.engine,
+            self.delivery,
+            self.telemetry,
+            self.idle,
+            self.threads,
+            self.stats,
+            clock,
+        )
+        self.pipeline = Pipeline(
+            self.engine, self.delivery, self.telemetry, self.router, self.idle, kept, self.stats
+        )
+        self.timers = TimerWorker(
+            self.timer_store,
+            self.threads,
+            {
+                IDLE_TIMER: self.idle.fire,
+                HANDOFF_TIMEOUT_TIMER: self.router.on_timeout,
+                REPLAY_TIMER_PREFIX: self.pipeline.replay,
+            },
+            owner=s.instance_id,
+            clock=clock,
+            stats=self.stats,
+        )
+        # -- channels (inbound) ------------------------------------------------------------
+        self.deliveries = DeliveryKeys(self.state_db)
+        dedupe = Dedupe(self.deliveries, self.threads)
+        self.telegram: TelegramChannel | None = None
+        if telegram_out is not None:
+            self.telegram = TelegramChannel(
+                telegram_out,
+                self.pipeline.receive,
+                self.delivery,
+                dedupe,
+                s.telegram_webhook_secret,
+                s.telegram_mode,
+                s.start_text,
+                s.max_body_bytes,
+            )
+        self.slack: SlackChannel | None = None
+        self.staff: SlackStaffListener | None = None
+        if slack_client is not None:
+            bolt = make_bolt_app(slack_client, s.slack_signing_secret)
+            if staff_desk is not None:
+                self.staff = SlackStaffListener(bolt, staff_desk.channel, self.staff_side, dedupe)
+            self.slack = SlackChannel(
+                bolt,
+                self.pipeline.receive,
+                dedupe,
+                s.slack_signing_secret,
+                s.slack_app_token,
+                s.start_text,
+                s.max_body_bytes,
             )
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        _skip_missing_sniffio()
-        for channel in (self.telegram, self.slack):
-            if channel is not None:
-                await channel.start()
+        if self.telegram is not None:
+            await self.telegram.start()
+        if self.slack is not None:
+            await self.slack.start()
         if self.settings.timer_poll_seconds > 0:
             self._tasks.append(
                 asyncio.create_task(self.timers.run(self.settings.timer_poll_seconds))
@@ -80,35 +206,32 @@ class Services:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for channel in (self.telegram, self.staff, self.slack):
             if channel is not None:
-                with contextlib.suppress(Exception):
+                try:
                     await channel.stop()
-        await self.rasa.aclose()
-        self.gateway.close()
+                except Exception:
+                    log.exception("could not stop a channel cleanly")
+        await self.engine.aclose()
+        self.threads.close()
+
+    def migrate(self) -> None:
+        """Bring the gateway's and the telemetry's tables up to date (idempotent)."""
+        self.state_db.migrate()
+        self.telemetry_store.migrate()
 
     async def ready(self) -> dict[str, bool]:
-        engine = await self.rasa.is_ready()
+        engine = await self.engine.is_ready()
         try:
-            await self.gateway.db(self.store.get_conversation, "readyz-probe")
-            database = True
+            await self.threads.read(self.cases.case, "readyz-probe")
+            state = True
         except Exception:
-            database = False
+            state = False
+        database = state and await self.telemetry.reachable()
         return {"engine": engine, "database": database}
 
 
-def _skip_missing_sniffio() -> None:
-    """httpcore runs ``import sniffio`` on every request; when sniffio is not installed each
-    failed import scans sys.path (several ms of CPU per customer message in the benchmark).
-    Recording its absence once makes the failure instant; httpcore then assumes asyncio,
-    which is what we run. A no-op once ``sniffio`` is installed."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-def build_app(
-    settings: Settings, *, store: GatewayStore | None = None, rasa: RasaClient | None = None
-) -> Starlette:
+def build_app(settings: Settings, services: Services | None = None) -> Starlette:
     """The gateway as an ASGI app. No I/O here: channels connect in the lifespan."""
-    services = Services(settings, store=store, rasa=rasa)
+    services = services or Services(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -127,22 +250,18 @@ def build_app(
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:
-        lines = [
-            f"gateway_{name} {value}" for name, value in sorted(services.gateway.stats.items())
-        ]
+        lines = [f"gateway_{name} {value}" for name, value in sorted(services.stats.items())]
         return PlainTextResponse("\n".join(lines) + "\n")
 
     async def telegram(request: Request) -> Response:
         if services.telegram is None:
             return PlainTextResponse("telegram is not configured", status_code=404)
-        response: Response = await services.telegram.webhook(request)
-        return response
+        return await services.telegram.webhook(request)
 
     async def slack(request: Request) -> Response:
         if services.slack is None:
             return PlainTextResponse("slack is not configured", status_code=404)
-        response: Response = await services.slack.webhook(request)
-        return response
+        return await services.slack.webhook(request)
 
     app = Starlette(
         routes=[

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from contract import sender_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,15 +26,8 @@ class Address:
 
     @property
     def sender_id(self) -> str:
-        """Rasa ``sender_id``: ``<channel>:<chat or user id>`` (see docs/CONTRACT.md)."""
-        if self.channel == "slack" or self.shared_chat:
-            return f"{self.channel}:{self.chat_id}:{self.user_id}"
-        return f"{self.channel}:{self.chat_id}"
-
-    @property
-    def customer_id(self) -> str:
-        """Raw customer id handed to ``cx_telemetry`` (which keeps only a pseudonym)."""
-        return f"{self.channel}:{self.user_id}"
+        """The engine's ``sender_id`` of this customer (``contract.sender_id``)."""
+        return sender_id(self.channel, self.chat_id, self.user_id, self.shared_chat)
 
     def to_payload(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+import yaml
+
+from bot.errors import ConfigError
 from cx_telemetry import Settings as TelemetrySettings
 
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -17,24 +21,24 @@ DEFAULT_IDLE_SECONDS = 900
 
 
 def idle_timeout_from_env(env: Mapping[str, str]) -> timedelta:
-    """The idle timeout after the bot's last answer.
-
-    Comes from ``cx_telemetry.survey_config.load_survey_config(env.get("CX_SURVEY_CONFIG") or None).idle_timeout`` (the CX lead's
-    ``survey.yml``). ``CX_IDLE_TIMEOUT_SECONDS`` overrides it (demos, tests); without a readable
-    survey file the default is 900 s.
-    """
+    """The idle timeout after the bot's last answer: ``idle_timeout_minutes`` of the CX lead's
+    survey file (``CX_SURVEY_CONFIG``, default ``survey.yml``; ``actions.survey_config`` checks
+    the whole file when ``make run`` starts). ``CX_IDLE_TIMEOUT_SECONDS`` overrides it (demos,
+    tests); an unreadable file or value gives the default, 900 s: the gateway keeps serving."""
     if env.get("CX_IDLE_TIMEOUT_SECONDS"):
         return timedelta(seconds=float(env["CX_IDLE_TIMEOUT_SECONDS"]))
-    from cx_telemetry.survey_config import load_survey_config
-
+    path = Path(env.get("CX_SURVEY_CONFIG") or "survey.yml")
     try:
-        return timedelta(
-            seconds=load_survey_config(
-                env.get("CX_SURVEY_CONFIG") or None
-            ).idle_timeout.total_seconds()
-        )
-    except Exception:  # a broken survey.yml must not stop the gateway; the default is safe
+        minutes = float(yaml.safe_load(path.read_text(encoding="utf-8"))["idle_timeout_minutes"])
+    except (OSError, yaml.YAMLError, TypeError, KeyError, ValueError):
         return timedelta(seconds=DEFAULT_IDLE_SECONDS)
+    return timedelta(minutes=minutes) if minutes > 0 else timedelta(seconds=DEFAULT_IDLE_SECONDS)
+
+
+def gateway_db_url(env: Mapping[str, str]) -> str:
+    """The gateway's database (``GATEWAY_DB_URL``); by default the telemetry database, so one
+    machine runs on one SQLite file and a deployment on one PostgreSQL."""
+    return env.get("GATEWAY_DB_URL") or TelemetrySettings.from_env(env).db_url
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Settings:
     gateway_port: int = 8000
 
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    gateway_db_url: str = ""  # empty = the telemetry database (see gateway_db_url())
     idle_timeout: timedelta = timedelta(seconds=DEFAULT_IDLE_SECONDS)
 
     # Operational knobs (tests shrink them).
@@ -76,6 +81,11 @@ class Settings:
     max_body_bytes: int = MAX_BODY_BYTES
     start_text: str = "/greet"  # what Telegram's /start and Slack's /support send to the engine
     instance_id: str = field(default_factory=lambda: f"gw-{os.getpid()}")
+
+    @property
+    def state_db_url(self) -> str:
+        """Where the gateway's own tables live: ``gateway_db_url``, else the telemetry's."""
+        return self.gateway_db_url or self.telemetry.db_url
 
     @property
     def telegram_enabled(self) -> bool:
@@ -104,8 +114,6 @@ class Settings:
         env = os.environ if env is None else env
         mode = (env.get("TELEGRAM_MODE") or "webhook").strip().lower()
         if mode not in ("webhook", "polling"):
-            from bot.errors import ConfigError
-
             raise ConfigError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
         return cls(
             rasa_url=(env.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
@@ -124,5 +132,6 @@ class Settings:
             gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
             gateway_port=int(env.get("GATEWAY_PORT") or 8000),
             telemetry=TelemetrySettings.from_env(env),
+            gateway_db_url=gateway_db_url(env),
             idle_timeout=idle_timeout_from_env(env),
         )

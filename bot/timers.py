@@ -1,62 +1,72 @@
-"""Durable timers: idle conversations and messages kept while the engine was down.
-
-Timers live in the telemetry database (``schedule_timer / claim_due_timers / complete_timer``),
-so they survive a restart and each fires on exactly one gateway even with several running.
-"""
+"""The timer loop: claims due timers from the gateway's database and runs each one's handler
+(idle survey, kept-message replay, handoff timeout). Several gateways may poll: each timer is
+claimed by exactly one."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
-from bot.errors import EngineUnavailable
-from bot.gateway import IDLE_KIND, REPLAY_PREFIX, Gateway
-from bot.handoff import TIMEOUT_KIND as HANDOFF_TIMEOUT_KIND
-from bot.store import TimerLike
+from bot.state.timer_store import Timer, TimerStore
+from bot.threads import DbThreads
 
 log = logging.getLogger(__name__)
 
+TimerHandler = Callable[[Timer], Awaitable[None]]
+
 
 class TimerWorker:
-    """Claims due timers and runs them. ``run_once`` is what tests call; ``run`` loops."""
+    """``run_once`` is what tests call; ``run`` loops. ``handlers`` maps a timer kind, or a
+    kind prefix ending in ``:`` (``replay:``), to what fires it."""
 
-    def __init__(self, gateway: Gateway, owner: str, batch: int = 50) -> None:
-        self.gateway = gateway
+    def __init__(
+        self,
+        timers: TimerStore,
+        threads: DbThreads,
+        handlers: Mapping[str, TimerHandler],
+        owner: str,
+        clock: Callable[[], datetime],
+        stats: Counter[str],
+        batch: int = 50,
+    ) -> None:
+        self.timers = timers
+        self.threads = threads
+        self.handlers = dict(handlers)
         self.owner = owner
+        self.clock = clock
+        self.stats = stats
         self.batch = batch
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Fire every timer due at ``now``; returns how many this gateway claimed."""
-        gw = self.gateway
-        now = now or gw.clock()
-        timers = await gw.db(gw.store.claim_due_timers, now=now, owner=self.owner, limit=self.batch)
+        due = await self.threads.write(
+            self.timers.claim_due, now=now or self.clock(), owner=self.owner, limit=self.batch
+        )
         # Kept messages replay in the order customers wrote them.
-        ordered = sorted(timers, key=lambda t: str(t.payload.get("received_at", "")))
-        for timer in ordered:
+        for timer in sorted(due, key=lambda t: str(t.payload.get("received_at", ""))):
             await self._fire(timer)
-        return len(timers)
+        return len(due)
 
-    async def _fire(self, timer: TimerLike) -> None:
-        gw = self.gateway
+    def _handler(self, kind: str) -> TimerHandler | None:
+        if kind in self.handlers:
+            return self.handlers[kind]
+        prefix = kind.split(":", 1)[0] + ":"
+        return self.handlers.get(prefix) if ":" in kind else None
+
+    async def _fire(self, timer: Timer) -> None:
+        handler = self._handler(timer.kind)
         try:
-            if timer.kind == IDLE_KIND:
-                await gw.idle(timer.conversation_id, dict(timer.payload))
-            elif timer.kind.startswith(REPLAY_PREFIX):
-                await gw.replay(timer.conversation_id, dict(timer.payload))
-            elif timer.kind == HANDOFF_TIMEOUT_KIND and gw.handoff is not None:
-                await gw.handoff.on_timeout(dict(timer.payload))
-            else:
+            if handler is None:
                 log.info("ignoring timer of unknown kind %r", timer.kind)
-        except EngineUnavailable as exc:
-            # Idle timers: try again a little later rather than lose the survey.
-            log.warning("engine unavailable for timer %s; rescheduling: %s", timer.kind, exc)
-            await gw.reschedule_idle(timer.conversation_id, dict(timer.payload))
-            return
+            else:
+                await handler(timer)
         except Exception:
             log.exception("timer %s failed; dropping it", timer.kind)
-            gw.stats["timer_failed"] += 1
-        await gw.db(gw.store.complete_timer, timer.id)
+            self.stats["timer_failed"] += 1
+        await self.threads.write(self.timers.complete, timer.id)
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""

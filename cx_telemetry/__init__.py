@@ -6,7 +6,7 @@ Public API (see docs/CONTRACT.md)::
 """
 
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable, TelemetryError, UsageError
-from cx_telemetry.records import ConversationInfo, HandoffInfo, Timer
+from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
 from cx_telemetry.store import ReplayResult, TelemetryStore
 
@@ -19,6 +19,5 @@ __all__ = [
     "StoreUnavailable",
     "TelemetryError",
     "TelemetryStore",
-    "Timer",
     "UsageError",
 ]

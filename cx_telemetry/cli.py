@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from cx_telemetry.erasure import load_targets
 from cx_telemetry.errors import TelemetryError, UsageError
 from cx_telemetry.export import FORMATS, WHATS, export
 from cx_telemetry.report import GROUPINGS, aggregate, build_report
@@ -124,11 +126,11 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "forget":
         if ":" not in args.customer:
             raise UsageError("--customer must look like CHANNEL:USER_ID, e.g. telegram:42")
-        counts = store.forget(args.customer)
+        counts = store.forget(args.customer, also=load_targets(os.environ))
         print("removed " + " ".join(f"{k}={v}" for k, v in counts.items()), file=out)
     elif args.command == "purge":
         cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)
-        counts = store.purge(cutoff)
+        counts = store.purge(cutoff, also=load_targets(os.environ))
         print(
             f"removed before {cutoff:%Y-%m-%d}: " + " ".join(f"{k}={v}" for k, v in counts.items()),
             file=out,

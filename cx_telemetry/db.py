@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, exc
+from sqlalchemy import DateTime, Dialect, Engine, Table, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 3
@@ -78,9 +80,45 @@ def is_unavailable(err: BaseException) -> bool:
     return isinstance(err, exc.DisconnectionError)
 
 
-def unavailable_message(url: str | URL, err: BaseException) -> str:
+def unavailable_message(
+    url: str | URL,
+    err: BaseException,
+    what: str = "telemetry database",
+    fix: str = "run `cx-telemetry migrate`",
+) -> str:
     """One line saying which database failed and why, with the fix when it is known."""
     reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
     if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
-        reason += " (run `cx-telemetry migrate`)"
-    return f"telemetry database {safe_url(url)} unavailable: {reason}"
+        reason += f" ({fix})"
+    return f"{what} {safe_url(url)} unavailable: {reason}"
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)

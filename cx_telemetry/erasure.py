@@ -1,31 +1,56 @@
-"""Right to erasure (``forget``) and retention (``purge``)."""
+"""Right to erasure (``forget``) and retention (``purge``).
+
+The telemetry tables are erased here. Other packages that keep data about customers (the
+gateway's cases and timers) take part through :class:`ErasureTarget`, registered under the
+``cx_telemetry.erasure`` entry-point group, so ``cx-telemetry forget`` reaches every table
+without this package importing them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from importlib.metadata import entry_points
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cx_telemetry.models import (
-    AppliedEvent,
-    Base,
-    Conversation,
-    DeliveryKey,
-    Handoff,
-    SurveyResponse,
-    TimerRow,
-)
+from cx_telemetry.models import AppliedEvent, Conversation, Handoff, SurveyResponse
 from cx_telemetry.outbox import Outbox
 
 CHUNK = 500
+ENTRY_POINT_GROUP = "cx_telemetry.erasure"
 
 
-def _chunks(ids: list[str]) -> Iterable[list[str]]:
+@dataclass(frozen=True)
+class ErasureSubject:
+    """One customer to forget: raw ids (``telegram:42``), their pseudonyms and every
+    conversation id telemetry knew for them (including ones still in the outbox)."""
+
+    customer_ids: tuple[str, ...]
+    pseudonyms: tuple[str, ...]
+    conversation_ids: tuple[str, ...]
+
+
+class ErasureTarget(Protocol):
+    """A package's part of erasure and retention; returns counts of removed rows by table."""
+
+    def forget(self, subject: ErasureSubject) -> dict[str, int]: ...
+
+    def purge(self, cutoff: datetime) -> dict[str, int]: ...
+
+
+def load_targets(env: Mapping[str, str]) -> list[ErasureTarget]:
+    """The installed erasure targets, each built from ``env`` by its registered factory."""
+    return [ep.load()(env) for ep in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def chunks(ids: Sequence[str]) -> Iterable[list[str]]:
+    """``ids`` in slices small enough for an ``IN (...)`` on every backend."""
     for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
+        yield list(ids[i : i + CHUNK])
 
 
 def _forget_outbox(outbox: Outbox, customer: str, cids: set[str], hids: set[str]) -> int:
@@ -44,9 +69,10 @@ def _forget_outbox(outbox: Outbox, customer: str, cids: set[str], hids: set[str]
     return removed
 
 
-def forget_customer(s: Session, outbox: Outbox, customer: str) -> dict[str, int]:
-    """Delete everything about one customer pseudonym: conversations, their survey responses,
-    handoffs and timers, and waiting outbox events. Returns how many of each were removed."""
+def forget_customer(s: Session, outbox: Outbox, customer: str) -> tuple[dict[str, int], set[str]]:
+    """Delete the telemetry of one customer pseudonym: conversations, their survey responses
+    and handoffs, and waiting outbox events. Returns the counts removed and the conversation
+    ids that were the customer's (for the other erasure targets)."""
     cids = set(s.scalars(select(Conversation.id).where(Conversation.customer == customer)))
     removed_outbox = _forget_outbox(outbox, customer, cids, set())
     hids = (
@@ -54,64 +80,32 @@ def forget_customer(s: Session, outbox: Outbox, customer: str) -> dict[str, int]
         if cids
         else set()
     )
-    counts = {"conversations": 0, "survey_responses": 0, "handoffs": 0, "timers": 0}
+    counts = {"conversations": 0, "survey_responses": 0, "handoffs": 0}
     tables: list[tuple[str, Any]] = [
         ("survey_responses", SurveyResponse.conversation_id),
         ("handoffs", Handoff.conversation_id),
-        ("timers", TimerRow.conversation_id),
         ("conversations", Conversation.id),
     ]
-    for chunk in _chunks(sorted(cids)):
+    for chunk in chunks(sorted(cids)):
         for name, col in tables:
             result: Any = s.execute(delete(col.class_).where(col.in_(chunk)))
             counts[name] += int(result.rowcount or 0)
-    counts.update(_forget_desk(s, customer, cids))
     counts["outbox_events"] = removed_outbox + _forget_outbox(outbox, customer, cids, hids)
-    return counts
-
-
-def _forget_desk(s: Session, customer: str, cids: set[str]) -> dict[str, int]:
-    """The staff desk's cases (they hold names, addresses and transcripts) and their audit log,
-    when that module's tables are registered (``handoff_models``)."""
-    tables = Base.metadata.tables
-    if "handoff_cases" not in tables:
-        return {}
-    cases, actions = tables["handoff_cases"], tables.get("handoff_actions")
-    mine = cases.c.customer == customer
-    if cids:
-        mine = mine | cases.c.conversation_id.in_(sorted(cids))
-    ids = list(s.scalars(select(cases.c.handoff_id).where(mine)))
-    out = {"handoff_cases": 0, "handoff_actions": 0}
-    for chunk in _chunks(ids):
-        if actions is not None:
-            result: Any = s.execute(delete(actions).where(actions.c.handoff_id.in_(chunk)))
-            out["handoff_actions"] += int(result.rowcount or 0)
-        result = s.execute(delete(cases).where(cases.c.handoff_id.in_(chunk)))
-        out["handoff_cases"] += int(result.rowcount or 0)
-    return out
+    return counts, cids
 
 
 def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
-    """Delete conversations opened before ``cutoff`` with their responses, handoffs and timers,
-    plus any response, handoff, delivery key or applied-event record older than ``cutoff``."""
+    """Delete conversations opened before ``cutoff`` with their responses and handoffs, plus
+    any response, handoff or applied-event record older than ``cutoff``."""
     old = select(Conversation.id).where(Conversation.opened_at < cutoff)
     steps: list[tuple[str, Any]] = [
         ("survey_responses", delete(SurveyResponse).where(SurveyResponse.conversation_id.in_(old))),
         ("survey_responses", delete(SurveyResponse).where(SurveyResponse.asked_at < cutoff)),
         ("handoffs", delete(Handoff).where(Handoff.conversation_id.in_(old))),
         ("handoffs", delete(Handoff).where(Handoff.requested_at < cutoff)),
-        ("timers", delete(TimerRow).where(TimerRow.conversation_id.in_(old))),
         ("conversations", delete(Conversation).where(Conversation.opened_at < cutoff)),
-        ("delivery_keys", delete(DeliveryKey).where(DeliveryKey.seen_at < cutoff)),
         ("applied_events", delete(AppliedEvent).where(AppliedEvent.applied_at < cutoff)),
     ]
-    tables = Base.metadata.tables
-    if "handoff_cases" in tables:  # the staff desk's cases and audit log
-        cases = tables["handoff_cases"]
-        if "handoff_actions" in tables:
-            actions = tables["handoff_actions"]
-            steps.append(("handoff_actions", delete(actions).where(actions.c.at < cutoff)))
-        steps.append(("handoff_cases", delete(cases).where(cases.c.requested_at < cutoff)))
     counts: dict[str, int] = {}
     for name, stmt in steps:
         result: Any = s.execute(stmt)

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cx_telemetry.handoff_state import Transactions, read_only
+from contract import utcnow
 from cx_telemetry.models import Handoff
-from cx_telemetry.store_core import utcnow
+from cx_telemetry.store_core import StoreCore
 
 __all__ = ["DEFAULT_WAIT", "QueueSnapshot", "queue_snapshot"]
 
@@ -31,9 +31,7 @@ class QueueSnapshot:
     samples: int
 
 
-def queue_snapshot(
-    store: Transactions, handoff_id: str, now: datetime | None = None
-) -> QueueSnapshot:
+def queue_snapshot(store: StoreCore, handoff_id: str, now: datetime | None = None) -> QueueSnapshot:
     """Position of ``handoff_id`` among unclaimed, unresolved requests of the last day (1 =
     next) and the usual wait: the median of (claimed - requested) over real (not synthetic)
     handoffs claimed in the last 7 days, or 5 minutes when there are none."""
@@ -68,4 +66,4 @@ def queue_snapshot(
         usual = timedelta(seconds=statistics.median(waits)) if waits else DEFAULT_WAIT
         return QueueSnapshot(position=int(ahead or 0) + 1, usual_wait=usual, samples=len(waits))
 
-    return read_only(store, read)
+    return store.read(read)

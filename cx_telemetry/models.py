@@ -8,53 +8,13 @@ Customers appear only as HMAC pseudonyms (``conversations.customer``).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Dialect,
-    Index,
-    MetaData,
-    String,
-    Text,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import JSON, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC text)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
+from cx_telemetry.db import NAMING_CONVENTION, UTCDateTime
 
 ID = String(32)  # uuid4 hex
 
@@ -186,30 +146,6 @@ class Handoff(Base):
     synthetic: Mapped[bool] = mapped_column(default=False)
 
 
-class DeliveryKey(Base):
-    """Platform update ids already processed: ``first_delivery`` dedupe across gateways."""
-
-    __tablename__ = "delivery_keys"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class TimerRow(Base):
-    """Durable gateway timers: one pending timer per (kind, conversation)."""
-
-    __tablename__ = "timers"
-    __table_args__ = (UniqueConstraint("kind", "conversation_id"),)
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    conversation_id: Mapped[str] = mapped_column(ID, index=True)
-    due_at: Mapped[datetime] = mapped_column(index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None]
-
-
 class AppliedEvent(Base):
     """Ids of outbox events already applied, so a replay that crashed half-way counts once."""
 
@@ -217,7 +153,3 @@ class AppliedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(ID, primary_key=True)
     applied_at: Mapped[datetime] = mapped_column(index=True)
-
-
-# The staff desk's tables live in their own module; importing it registers them on ``Base``.
-from cx_telemetry import handoff_models as _handoff_models  # noqa: E402, F401

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,14 +41,3 @@ class HandoffInfo:
     first_reply_at: datetime | None
     resolved_at: datetime | None
     outcome: str | None
-
-
-@dataclass(frozen=True)
-class Timer:
-    """A due timer handed to exactly one gateway by ``claim_due_timers``."""
-
-    id: str
-    kind: str
-    conversation_id: str
-    due_at: datetime
-    payload: dict[str, Any] = field(default_factory=dict)

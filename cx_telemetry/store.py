@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from cx_telemetry import gateway_state
 from cx_telemetry.db import is_unavailable
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
 from cx_telemetry.models import Conversation, Handoff
 from cx_telemetry.privacy import redact
-from cx_telemetry.records import ConversationInfo, HandoffInfo, Timer
+from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
-from cx_telemetry.store_core import ReplayResult, StoreCore, iso, utcnow
+from cx_telemetry.store_core import ReplayResult, StoreCore, iso
+
+if TYPE_CHECKING:
+    from cx_telemetry.erasure import ErasureTarget
 
 __all__ = ["ReplayResult", "TelemetryStore"]
 
@@ -35,8 +38,8 @@ def _check(value: Any, allowed: tuple[Any, ...], what: str) -> None:
 
 
 class TelemetryStore(StoreCore):
-    """Telemetry writes (never raise on an outage: outboxed), readers and gateway state
-    (raise ``StoreUnavailable``). Construction does no I/O; the first call connects."""
+    """Telemetry writes (never raise on an outage: outboxed) and readers (raise
+    ``StoreUnavailable``). Construction does no I/O; the first call connects."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelemetryStore:
@@ -229,53 +232,30 @@ class TelemetryStore(StoreCore):
 
         return self.run(read)
 
-    # -- gateway state (never deferred) ------------------------------------------------------
-    def first_delivery(self, key: str, at: datetime | None = None) -> bool:
-        """True only the first time ``key`` is seen, across processes."""
-        return self.run(lambda s: gateway_state.first_delivery(s, key, at or utcnow()))
-
-    def schedule_timer(
-        self,
-        kind: str,
-        conversation_id: str,
-        due_at: datetime,
-        payload: dict[str, Any] | None = None,
-    ) -> str:
-        """One pending timer per (kind, conversation); re-scheduling moves it. Returns its id."""
-        return self.run(
-            lambda s: gateway_state.schedule_timer(
-                s, kind, conversation_id, due_at, dict(payload or {})
-            )
-        )
-
-    def cancel_timer(self, kind: str, conversation_id: str) -> bool:
-        """Drop the pending timer; True if there was one."""
-        return self.run(lambda s: gateway_state.cancel_timer(s, kind, conversation_id))
-
-    def claim_due_timers(
-        self, now: datetime | None = None, owner: str = "gateway", limit: int = 50
-    ) -> list[Timer]:
-        """Due timers, each handed to exactly one caller."""
-        return self.run(lambda s: gateway_state.claim_due_timers(s, now or utcnow(), owner, limit))
-
-    def complete_timer(self, timer_id: str) -> bool:
-        """Forget a fired timer; True if it was still there."""
-        return self.run(lambda s: gateway_state.complete_timer(s, timer_id))
-
     # -- administration (CLI) ----------------------------------------------------------------
-    def forget(self, customer_id: str) -> dict[str, int]:
-        """Erase everything about one raw customer id (``telegram:42``): conversations, their
-        survey responses, handoffs, timers and outbox events. Returns counts removed."""
-        from cx_telemetry.erasure import forget_customer
+    def forget(self, customer_id: str, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
+        """Erase everything about one raw customer id (``telegram:42``): its conversations,
+        their survey responses and handoffs, waiting outbox events, and whatever the ``also``
+        targets keep about it (``erasure.load_targets``). Returns counts removed by table."""
+        from cx_telemetry.erasure import ErasureSubject, forget_customer
 
         customer = self.pseudonym(customer_id)
-        return self.run(lambda s: forget_customer(s, self.outbox, customer))
+        counts, cids = self.run(lambda s: forget_customer(s, self.outbox, customer))
+        subject = ErasureSubject((customer_id,), (customer,), tuple(sorted(cids)))
+        outbox = counts.pop("outbox_events")
+        for target in also:
+            counts.update(target.forget(subject))
+        return {**counts, "outbox_events": outbox}
 
-    def purge(self, cutoff: datetime) -> dict[str, int]:
-        """Retention: delete telemetry from before ``cutoff``. Returns counts removed."""
+    def purge(self, cutoff: datetime, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
+        """Retention: delete telemetry (and the ``also`` targets' data) from before
+        ``cutoff``. Returns counts removed by table."""
         from cx_telemetry.erasure import purge_older_than
 
-        return self.run(lambda s: purge_older_than(s, cutoff))
+        counts = self.run(lambda s: purge_older_than(s, cutoff))
+        for target in also:
+            counts.update(target.purge(cutoff))
+        return counts
 
     def seed_demo(self, conversations: int, seed: int = 0, days: int = 90) -> dict[str, int]:
         """Insert synthetic demo telemetry (see ``cx_telemetry.seed``)."""

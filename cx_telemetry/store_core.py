@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from contract import utcnow
 from cx_telemetry import events
 from cx_telemetry.db import dialect_insert, is_unavailable, make_engine, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
@@ -35,11 +36,6 @@ RETRY_AFTER_S = 5.0
 # How often a healthy writer looks for events left in the outbox by an earlier run; events this
 # process outboxes itself are known without looking.
 OUTBOX_RESCAN_S = 30.0
-
-
-def utcnow() -> datetime:
-    """Now, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
 
 
 def iso(at: datetime | None) -> str:
@@ -112,10 +108,25 @@ class StoreCore:
         return unavailable_message(self.settings.db_url, err)
 
     def run(self, fn: Callable[[Session], T]) -> T:
-        """Readers and gateway state: one transaction, ``StoreUnavailable`` on outage."""
+        """Readers and administration: one transaction, ``StoreUnavailable`` on an outage
+        (unlike telemetry writes, which go to the outbox)."""
         try:
             with self._session().begin() as s:
                 return fn(s)
+        except SQLAlchemyError as err:
+            if is_unavailable(err):
+                raise StoreUnavailable(self._why(err)) from err
+            raise
+
+    def read(self, fn: Callable[[Session], T]) -> T:
+        """A read-only transaction, ``StoreUnavailable`` on an outage. On SQLite a plain
+        ``BEGIN``: WAL readers never wait for the writer's ``BEGIN IMMEDIATE``."""
+        try:
+            with (
+                self.engine.connect().execution_options(readonly=True) as conn,
+                Session(bind=conn) as session,
+            ):
+                return fn(session)
         except SQLAlchemyError as err:
             if is_unavailable(err):
                 raise StoreUnavailable(self._why(err)) from err

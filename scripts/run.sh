@@ -28,7 +28,7 @@ GATEWAY_PORT="${GATEWAY_PORT:-8000}"
 GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
 
 # A wrong survey file must stop us here, with its line number, not confuse a customer later.
-.venv/bin/python -m cx_telemetry.survey_config "${CX_SURVEY_CONFIG:-survey.yml}"
+.venv/bin/python -m actions.survey_config "${CX_SURVEY_CONFIG:-survey.yml}"
 .venv/bin/cx-telemetry migrate >/dev/null
 
 pids=()

@@ -1,12 +1,24 @@
-"""Fixtures shared by the gateway tests and the end-to-end tests: the fake platform APIs."""
+"""Fixtures shared by every test package: the fake platform APIs and PostgreSQL scratch
+schemas."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.bot.fakes import FakeSlack, FakeTelegram
+from tests.databases import PG_URL, PgScratch
+
+
+@pytest.fixture(scope="session")
+def pg_scratch() -> Iterator[PgScratch | None]:
+    if not PG_URL:
+        yield None
+        return
+    scratch = PgScratch()
+    yield scratch
+    scratch.drop_all()
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ run by hand (``alembic -c ...``), it connects to ``CX_TELEMETRY_DB_URL``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from cx_telemetry.db import make_engine
@@ -13,10 +15,16 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """The gateway's tables may share the database (``bot/state/migrations``): not ours."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
+def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_ours,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actions.handoff import CANCEL_PAYLOAD, ActionHandoff
+from actions.handoff import ActionHandoff
+from contract import HANDOFF_CANCEL_PAYLOAD, utcnow
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Handoff
-from cx_telemetry.store_core import utcnow
 
 from .conftest import Conversation, run
 
@@ -25,7 +25,7 @@ async def test_customer_request_pauses_and_tells_the_queue(store: TelemetryStore
     )
     text = messages[0]["text"]
     assert "You're next in line; the usual wait is about 5 minutes" in text
-    assert messages[0]["buttons"][0]["payload"] == CANCEL_PAYLOAD
+    assert messages[0]["buttons"][0]["payload"] == HANDOFF_CANCEL_PAYLOAD
     payload = _payload(messages)
     assert payload["reason"] == "customer_request" and payload["position"] == 1
     assert payload["conversation_id"] == conv.cid

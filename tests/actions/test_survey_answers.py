@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions.survey_answers import guess_answer, read_answer
-from cx_telemetry.survey_config import load_survey_config
+from actions.survey_config import load_survey_config
 
 CONFIG = load_survey_config(Path(__file__).resolve().parents[2] / "survey.yml")
 CSAT, CES = CONFIG.metric("csat"), CONFIG.metric("ces")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +12,12 @@ import httpx
 import pytest
 
 from bot import Settings, build_app
+from bot.app import Services
+from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from tests.bot.fakes import FakeRasa, FakeSlack, FakeTelegram
+from tests.databases import BACKENDS, DOWN_PG_URL, PgScratch
 
 TG_TOKEN = "123456:TEST-telegram-token"
 TG_SECRET = "tg-webhook-secret"
@@ -42,6 +45,7 @@ def telemetry_settings(tmp_path: Path) -> TelemetrySettings:
 def store(telemetry_settings: TelemetrySettings) -> TelemetryStore:
     s = TelemetryStore.from_settings(telemetry_settings)
     s.migrate()
+    GatewayDatabase(telemetry_settings.db_url).migrate()  # the gateway's tables, same file
     return s
 
 
@@ -78,13 +82,15 @@ class Running:
     def __init__(self, app: Any, client: httpx.AsyncClient) -> None:
         self.app = app
         self.client = client
-        self.services = app.state.services
-        self.gateway = self.services.gateway
+        self.services: Services = app.state.services
 
 
 @contextlib.asynccontextmanager
 async def running(settings: Settings, store: TelemetryStore) -> AsyncIterator[Running]:
-    app = build_app(settings, store=store)
+    services = Services(
+        settings, telemetry_store=store, state_db=GatewayDatabase(settings.state_db_url)
+    )
+    app = build_app(settings, services)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
@@ -108,3 +114,42 @@ async def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.01)
+
+
+# -- the gateway's database on every backend the suite runs (SQLite; PostgreSQL when set) ------
+
+
+@pytest.fixture(params=BACKENDS)
+def state_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def state_url(state_backend: str, tmp_path: Path, pg_scratch: PgScratch | None) -> str:
+    if state_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
+    assert pg_scratch is not None
+    return pg_scratch.new()
+
+
+@pytest.fixture
+def state_db(state_url: str) -> Iterator[GatewayDatabase]:
+    db = GatewayDatabase(state_url)
+    db.migrate()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def second_db(state_db: GatewayDatabase) -> Iterator[GatewayDatabase]:
+    """A second gateway: its own engine and connection pool on the same database."""
+    db = GatewayDatabase(state_db.url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def down_db(state_backend: str, tmp_path: Path) -> GatewayDatabase:
+    if state_backend == "sqlite":
+        return GatewayDatabase(f"sqlite:///{tmp_path / 'missing-dir' / 'gateway.sqlite3'}")
+    return GatewayDatabase(DOWN_PG_URL)

@@ -10,21 +10,24 @@ import pytest
 from bot import Settings
 from bot.__main__ import _set_webhook
 from bot.app import Services
-from bot.channels.console import ConsoleChannel
+from bot.channels.console.adapter import ConsoleChannel
 from bot.errors import ConfigError
+from bot.state.database import GatewayDatabase
 from tests.bot.fakes import FakeRasa, FakeTelegram
 
 
 async def test_console_goes_through_the_gateway(
     settings: Settings, store, fake_rasa: FakeRasa
 ) -> None:  # type: ignore[no-untyped-def]
-    services = Services(
-        replace(settings, telegram_bot_token=None, slack_bot_token=None), store=store
-    )
     out = io.StringIO()
-    console = ConsoleChannel(services.gateway, out=out)
-    services.gateway.register("console", console)
-    await console.run(io.StringIO("buttons\n2\n/quit\n"), user="ann")
+    console = ConsoleChannel(out=out)
+    services = Services(
+        replace(settings, telegram_bot_token=None, slack_bot_token=None),
+        telemetry_store=store,
+        state_db=GatewayDatabase(settings.state_db_url),
+        console=console,
+    )
+    await console.run(services.pipeline.receive, io.StringIO("buttons\n2\n/quit\n"), user="ann")
     await services.stop()
     text = out.getvalue()
     assert "bot> Which order?" in text and "1. Order A-1" in text and "2. Order B-2" in text

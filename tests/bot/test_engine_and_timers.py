@@ -42,7 +42,7 @@ async def test_engine_down_then_up_replays_kept_message(
     fake_rasa.down = True
     assert await post(gw, message("cancel my order")) == 200
     assert sent_texts(fake_tg) == [APOLOGY]
-    assert gw.gateway.stats["messages_kept"] == 1
+    assert gw.services.stats["messages_kept"] == 1
     # still down: the kept message is kept again, nothing reaches the customer
     await gw.services.timers.run_once()
     assert sent_texts(fake_tg) == [APOLOGY]

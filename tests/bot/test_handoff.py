@@ -17,16 +17,23 @@ from sqlalchemy import select
 
 from actions import context
 from bot import Settings
-from bot.handoff_values import CANCELLED_TEXT, TIMEOUT_TEXT
+from bot.handoff.cases import CaseRepository
+from bot.handoff.texts import CANCELLED_TEXT, TIMEOUT_TEXT
+from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
-from cx_telemetry.handoff_state import HandoffDesk
 from cx_telemetry.models import Handoff, SurveyResponse
 from tests.bot.conftest import Running, running, wait_for
 from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
 from tests.bot.test_slack import dm, event, send, send_form
 from tests.bot.test_telegram import message, post, sent_texts
+
+
+def cases(store: TelemetryStore) -> CaseRepository:
+    """The staff desk's cases (gateway tables, in the same test database as telemetry)."""
+    return CaseRepository(GatewayDatabase(store.settings.db_url))
+
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = "CSTAFF"
@@ -146,12 +153,9 @@ async def press(gw: Running, action_id: str, hid: str, user: str, card_ts: str =
 async def drain(gw: Running) -> None:
     """Wait for listener tasks that run after Slack's ack."""
     for _ in range(3):
-        staff = gw.services.staff
-        if staff is not None:
-            await staff.stop()
-        slack = gw.services.slack
-        if slack is not None and slack._inflight:
-            await slack.stop()
+        for channel in (gw.services.staff, gw.services.slack):
+            if channel is not None:
+                await channel.inflight.drain()
 
 
 async def staff_says(gw: Running, text: str, ts: str, user: str = "UANA") -> None:
@@ -179,7 +183,7 @@ async def escalate_on_telegram(
 
 
 def _card_ts(gw: Running, hid: str) -> str:
-    case = HandoffDesk(gw.services.store).case(hid)
+    case = gw.services.cases.case(hid)
     assert case is not None and case.card_ts
     return case.card_ts
 
@@ -256,7 +260,7 @@ async def test_whole_loop_telegram_customer_and_slack_staff(
         ).all()
     )
     assert [(r.segment, r.agent, r.status) for r in survey] == [("agent", "Ana (UANA)", "asked")]
-    trail = HandoffDesk(store).actions(hid)
+    trail = cases(store).actions(hid)
     assert [a for a, _, _ in trail] == ["requested", "claim", "resolve"]
     assert [u for _, u, _ in trail] == [None, "UANA", "UANA"]
 
@@ -269,8 +273,8 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     gw: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack, store: TelemetryStore
 ) -> None:
     hid, ts = await escalate_on_telegram(gw, fake_tg, fake_slack)
-    assert await gw.services.timers.run_once(gw.gateway.clock() + timedelta(minutes=5)) == 0
-    fired = await gw.services.timers.run_once(gw.gateway.clock() + timedelta(minutes=11))
+    assert await gw.services.timers.run_once(gw.services.clock() + timedelta(minutes=5)) == 0
+    fired = await gw.services.timers.run_once(gw.services.clock() + timedelta(minutes=11))
     assert fired == 1
     assert sent_texts(fake_tg)[-1] == TIMEOUT_TEXT
     assert "customer offered to leave a message" in card_updates(fake_slack)[-1]
@@ -278,7 +282,7 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     # the customer leaves a message and an address: it reaches the staff thread
     assert await post(gw, message("Please e-mail me at ann@example.com")) == 200
     await wait_for(lambda: any("ann@example.com" in t for t in thread(fake_slack, ts)))
-    case = HandoffDesk(store).case(hid)
+    case = cases(store).case(hid)
     assert case is not None and case.is_open and case.follow_up_offered
     assert handoff_row(store, hid).resolved_at is None
     # ... and the address is kept on the case and shown on the card, the latest one winning
@@ -286,7 +290,7 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     assert "<mailto:ann@example.com|ann@example.com>" in json.dumps(last_card_blocks(fake_slack))
     assert await post(gw, message("sorry, typo: ann.lee@example.org is right")) == 200
     await wait_for(lambda: "ann.lee@example.org" in json.dumps(last_card_blocks(fake_slack)))
-    case = HandoffDesk(store).case(hid)
+    case = cases(store).case(hid)
     assert case is not None and case.contact_email == "ann.lee@example.org"
 
 
@@ -368,7 +372,7 @@ async def test_resolve_by_someone_else_asks_for_confirmation(
     ask = fake_slack.of("chat.postEphemeral")[-1].params
     assert ask["user"] == "UBO" and "Ana" in ask["text"]
     assert "handoff_resolve_confirmed" in json.dumps(ask["blocks"])
-    case = HandoffDesk(store).case(hid)
+    case = cases(store).case(hid)
     assert case is not None and case.is_open  # nothing happened yet
     assert fake_rasa.of("trigger_intent") == []
 
@@ -377,7 +381,7 @@ async def test_resolve_by_someone_else_asks_for_confirmation(
     assert row.outcome == "resolved" and row.agent == "Ana (UANA)"  # the agent who helped
     assert fake_rasa.of("trigger_intent")[-1].params["entities"] == {"agent": "Ana (UANA)"}
     assert "Resolved by <@UBO>" in card_updates(fake_slack)[-1]
-    trail = HandoffDesk(store).actions(hid)
+    trail = cases(store).actions(hid)
     assert [(a, u) for a, u, _ in trail] == [
         ("requested", None),
         ("claim", "UANA"),
@@ -423,7 +427,7 @@ async def test_slack_customer_return_to_bot_and_concurrent_cases(
     info = store.get_conversation(handoff_row(store, hid).conversation_id)
     assert info is not None and info.closed_at is None
     # the Telegram customer's case is untouched and still waiting
-    telegram_case = HandoffDesk(store).open_case_for("telegram:42")
+    telegram_case = cases(store).open_case_for("telegram:42")
     assert telegram_case is not None and telegram_case.status == "waiting"
 
 
@@ -457,7 +461,7 @@ async def test_slack_customer_cancels_with_the_button(
     assert r.status_code == 200
     await drain(gw)
     await wait_for(lambda: dms()[-1]["text"] == CANCELLED_TEXT)
-    assert HandoffDesk(store).open_case_for("slack:D1:U1") is None
+    assert cases(store).open_case_for("slack:D1:U1") is None
     # the same button pressed again later: the customer is simply with the assistant
     payload["actions"][0]["action_ts"] = "1700000002.1"  # type: ignore[index]
     await send_form(gw, {"payload": json.dumps(payload)})
@@ -488,7 +492,7 @@ async def test_engine_down_at_resolve_changes_nothing(
     fake_rasa.down = True
     await press(gw, "handoff_resolve", hid, "UANA", ts)
     assert "not reachable" in fake_slack.of("chat.postEphemeral")[-1].params["text"]
-    case = HandoffDesk(store).case(hid)
+    case = cases(store).case(hid)
     assert case is not None and case.is_open
     fake_rasa.down = False
     await press(gw, "handoff_resolve", hid, "UANA", ts)
@@ -505,7 +509,7 @@ async def test_slack_down_at_escalation_gives_the_customer_back_to_the_bot(
     fake_slack.failures["chat.postMessage"] = [500] * 10
     assert await post(gw, message("agent")) == 200
     assert "can't reach our support team" in sent_texts(fake_tg)[-1]
-    assert HandoffDesk(store).open_case_for("telegram:42") is None
+    assert cases(store).open_case_for("telegram:42") is None
     assert [c.params["event"] for c in fake_rasa.of("events")][-2:] == ["resume", "action"]
     fake_slack.failures.clear()
     assert await post(gw, message("where is my order")) == 200
@@ -521,12 +525,12 @@ async def test_return_by_someone_else_asks_first_and_can_be_dismissed(
     ask = fake_slack.of("chat.postEphemeral")[-1].params
     assert ask["user"] == "UBO" and "handoff_return_confirmed" in json.dumps(ask["blocks"])
     await press(gw, "handoff_dismiss", hid, "UBO", ts)
-    case = HandoffDesk(store).case(hid)
+    case = cases(store).case(hid)
     assert case is not None and case.status == "claimed"
     # the claiming agent returns it without being asked
     await press(gw, "handoff_return", hid, "UANA", ts)
     assert handoff_row(store, hid).outcome == "returned"
-    assert [(a, u) for a, u, _ in HandoffDesk(store).actions(hid)][-3:] == [
+    assert [(a, u) for a, u, _ in cases(store).actions(hid)][-3:] == [
         ("return_confirm", "UBO"),
         ("dismiss", "UBO"),
         ("return", "UANA"),

@@ -6,14 +6,14 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from bot.channels.slack_staff_format import (
+from bot.channels.slack.staff_format import (
     card_blocks,
     confirmation_blocks,
     slack_to_plain,
     staff_action_to_ours,
     staff_message_to_ours,
 )
-from cx_telemetry.handoff_state import Case
+from bot.handoff.cases import Case
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 CASE = Case(

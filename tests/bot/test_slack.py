@@ -229,7 +229,7 @@ async def test_slack_5xx_is_retried(gw: Running, fake_slack: FakeSlack) -> None:
     fake_slack.failures["chat.postMessage"] = [500]
     await send(gw, event(dm("hello")))
     await wait_for(lambda: len(posts(fake_slack)) == 2, timeout=10)
-    assert gw.gateway.stats["delivery_failed"] == 0
+    assert gw.services.stats["delivery_failed"] == 0
 
 
 def test_socket_mode_handler_is_available() -> None:

@@ -105,7 +105,7 @@ async def test_buttons_become_inline_keyboard(gw: Running, fake_tg: FakeTelegram
 
 
 async def test_long_button_payload_falls_back_to_title(gw: Running, fake_tg: FakeTelegram) -> None:
-    from bot.channels.telegram_format import callback_data
+    from bot.channels.telegram.format import callback_data
 
     assert callback_data("/x" + "y" * 100, "Yes please") == "Yes please"
     assert len(callback_data("/x" + "y" * 100, "é" * 60).encode()) <= 64

@@ -15,7 +15,7 @@ async def test_429_retry_after_is_honoured(gw: Running, fake_tg: FakeTelegram) -
     await post(gw, message("hello"))
     assert time.perf_counter() - started >= 0.95
     assert len(fake_tg.of("sendMessage")) == 2
-    assert gw.gateway.stats["replies_delivered"] == 1
+    assert gw.services.stats["replies_delivered"] == 1
 
 
 async def test_5xx_is_retried(gw: Running, fake_tg: FakeTelegram) -> None:
@@ -23,7 +23,7 @@ async def test_5xx_is_retried(gw: Running, fake_tg: FakeTelegram) -> None:
     fake_tg.fail("sendMessage", 500)
     await post(gw, message("hello"))
     assert len(fake_tg.of("sendMessage")) == 3
-    assert gw.gateway.stats["delivery_failed"] == 0
+    assert gw.services.stats["delivery_failed"] == 0
 
 
 async def test_undeliverable_reply_is_logged_and_counted(
@@ -32,7 +32,7 @@ async def test_undeliverable_reply_is_logged_and_counted(
     for _ in range(3):
         fake_tg.fail("sendMessage", 500)
     await post(gw, message("hello"))
-    assert gw.gateway.stats["delivery_failed"] == 1
+    assert gw.services.stats["delivery_failed"] == 1
     assert "undeliverable reply on telegram" in caplog.text
     metrics = (await gw.client.get("/metrics")).text
     assert "gateway_delivery_failed 1" in metrics
@@ -42,18 +42,18 @@ async def test_forbidden_is_not_retried(gw: Running, fake_tg: FakeTelegram) -> N
     fake_tg.fail("sendMessage", 403)
     await post(gw, message("hello"))
     assert len(fake_tg.of("sendMessage")) == 1
-    assert gw.gateway.stats["delivery_failed"] == 1
+    assert gw.services.stats["delivery_failed"] == 1
 
 
 async def test_dedupe_store_down_asks_telegram_to_redeliver(
     gw: Running, fake_tg: FakeTelegram, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from cx_telemetry import StoreUnavailable
+    from bot.errors import StateUnavailable
 
     def down(key: str) -> bool:
-        raise StoreUnavailable("db down")
+        raise StateUnavailable("db down")
 
-    monkeypatch.setattr(gw.services.store, "first_delivery", down)
+    monkeypatch.setattr(gw.services.deliveries, "first_delivery", down)
     assert await post(gw, message("hello")) == 503
     assert sent_texts(fake_tg) == []
 

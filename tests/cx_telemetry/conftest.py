@@ -3,63 +3,23 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from bot.state.migrate import upgrade_to_head as upgrade_gateway
+from bot.state.schema import GatewayBase
 from cx_telemetry import Settings, TelemetryStore
 from cx_telemetry.db import make_engine
 from cx_telemetry.migrate import upgrade_to_head
 from cx_telemetry.models import Base
+from tests.databases import BACKENDS, DOWN_PG_URL, PgScratch
 
-PG_URL = os.environ.get("CX_TELEMETRY_TEST_PG_URL")
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
-
-
-def pg_schema_url(schema: str) -> str:
-    assert PG_URL
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
-
-
-class PgScratch:
-    """Create and drop scratch schemas on the test server."""
-
-    def __init__(self) -> None:
-        assert PG_URL
-        self.admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        self.schemas: list[str] = []
-
-    def new(self) -> str:
-        schema = f"cxt_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        self.schemas.append(schema)
-        return pg_schema_url(schema)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as conn:
-            for schema in self.schemas:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        self.admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def pg_scratch() -> Iterator[PgScratch | None]:
-    if not PG_URL:
-        yield None
-        return
-    scratch = PgScratch()
-    yield scratch
-    scratch.drop_all()
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +27,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     engine = make_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
+    upgrade_gateway(engine)  # the product's one database also holds the gateway's tables
     engine.dispose()
     return path
 
@@ -78,6 +39,7 @@ def pg_migrated(pg_scratch: PgScratch | None) -> str | None:
     url = pg_scratch.new()
     engine = make_engine(url)
     upgrade_to_head(engine)
+    upgrade_gateway(engine)
     engine.dispose()
     return url
 
@@ -98,7 +60,8 @@ def db_url(backend: str, tmp_path: Path, sqlite_template: Path, pg_migrated: str
     assert pg_migrated
     engine = create_engine(pg_migrated)
     with engine.begin() as conn:
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        tables = [*Base.metadata.sorted_tables, *GatewayBase.metadata.sorted_tables]
+        names = ", ".join(t.name for t in tables)
         conn.execute(text(f"TRUNCATE {names}"))
     engine.dispose()
     return pg_migrated
@@ -109,7 +72,7 @@ def down_url(backend: str, tmp_path: Path) -> str:
     """A URL of the same kind whose database cannot be reached."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'missing-dir' / 'telemetry.sqlite3'}"
-    return "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    return DOWN_PG_URL
 
 
 @pytest.fixture

@@ -7,6 +7,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import insert, select
 
+from bot.state.database import GatewayDatabase
+from bot.state.deliveries import DeliveryKeys
+from bot.state.erasure import GatewayErasure
+from bot.state.schema import GatewayBase
+from bot.state.timer_store import TimerStore
 from cx_telemetry import Settings, TelemetryStore
 from cx_telemetry.cli import main
 from cx_telemetry.models import Base
@@ -16,12 +21,10 @@ from .fixtures import build_world
 
 
 def _dump(store: TelemetryStore) -> str:
+    """Every row of every table of the product's database: telemetry and the gateway's."""
+    tables = [*Base.metadata.sorted_tables, *GatewayBase.metadata.sorted_tables]
     with store.engine.connect() as conn:
-        return "\n".join(
-            " ".join(map(str, row))
-            for t in Base.metadata.sorted_tables
-            for row in conn.execute(select(t))
-        )
+        return "\n".join(" ".join(map(str, row)) for t in tables for row in conn.execute(select(t)))
 
 
 def test_forget_removes_everything_about_one_customer(
@@ -32,8 +35,9 @@ def test_forget_removes_everything_about_one_customer(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     ids = build_world(store)  # telegram:1 owns conversations a and e
-    store.schedule_timer(kind="idle", conversation_id=ids["a"], due_at=T0)
-    store.schedule_timer(kind="idle", conversation_id=ids["b"], due_at=T0)
+    timers = TimerStore(GatewayDatabase(settings.db_url))
+    timers.schedule("idle", ids["a"], T0, {})
+    timers.schedule("idle", ids["b"], T0, {})
     down = TelemetryStore(
         Settings(down_url, settings.pseudonym_key, settings.pseudonym_key_file, settings.outbox_dir)
     )
@@ -68,8 +72,8 @@ def test_forget_removes_everything_about_one_customer(
 
 def test_forget_removes_handoffs_and_staff_desk_cases_too(store: TelemetryStore) -> None:
     ids = build_world(store)
-    cases = Base.metadata.tables["handoff_cases"]
-    actions = Base.metadata.tables["handoff_actions"]
+    cases = GatewayBase.metadata.tables["handoff_cases"]
+    actions = GatewayBase.metadata.tables["handoff_actions"]
     with store.engine.begin() as conn:  # the staff desk's card for B: name, address, transcript
         conn.execute(insert(cases).values(
             handoff_id=ids["h"], conversation_id=ids["b"], sender_id="slack:D1:U1", channel="slack",
@@ -80,7 +84,8 @@ def test_forget_removes_handoffs_and_staff_desk_cases_too(store: TelemetryStore)
         conn.execute(
             insert(actions).values(handoff_id=ids["h"], action="claim", agent="Ana (U1)", at=T0)
         )
-    assert store.forget("slack:D1:U1") == {
+    gateway = GatewayErasure(GatewayDatabase(store.settings.db_url))
+    assert store.forget("slack:D1:U1", also=[gateway]) == {
         "conversations": 1, "survey_responses": 2, "handoffs": 1, "timers": 0,
         "handoff_cases": 1, "handoff_actions": 1, "outbox_events": 0,
     }  # fmt: skip
@@ -95,7 +100,9 @@ def test_purge_enforces_retention(
     now = datetime.now(timezone.utc)
     recent = store.open_conversation(channel="telegram", customer_id="telegram:new", at=now)
     store.survey_asked(recent, metric="csat", at=now)
-    store.first_delivery("old-update", at=now - timedelta(days=400))
+    DeliveryKeys(GatewayDatabase(store.settings.db_url)).first_delivery(
+        "old-update", at=now - timedelta(days=400)
+    )
     monkeypatch.setenv("CX_TELEMETRY_DB_URL", store.settings.db_url)
     assert main(["purge", "--older-than", "30d"]) == 0
     assert "conversations=5" in capsys.readouterr().out

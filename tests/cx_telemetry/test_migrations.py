@@ -11,8 +11,7 @@ from sqlalchemy import inspect
 from cx_telemetry import Settings, TelemetryStore
 from cx_telemetry.db import make_engine
 from cx_telemetry.models import Base
-
-from .conftest import PgScratch
+from tests.databases import PgScratch
 
 
 def _fresh_url(backend: str, tmp_path: Path, pg_scratch: PgScratch | None) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
-from cx_telemetry import InvalidTelemetry, TelemetryStore
+from cx_telemetry import InvalidTelemetry, Settings, StoreUnavailable, TelemetryStore
 from cx_telemetry.models import Base, Conversation, Handoff, SurveyResponse
 
 from .conftest import T0
@@ -179,3 +181,37 @@ def test_timestamps_are_utc_aware(store: TelemetryStore) -> None:
     assert info is not None and info.opened_at.utcoffset() == timedelta(0)
     with store.engine.connect() as conn:
         assert conn.execute(text("select 1")).scalar() == 1
+
+
+def test_readers_raise_when_the_database_is_down(down_url: str, settings: Settings) -> None:
+    down = TelemetryStore(
+        Settings(down_url, settings.pseudonym_key, settings.pseudonym_key_file, settings.outbox_dir)
+    )
+    with pytest.raises(StoreUnavailable):
+        down.get_conversation("x")
+
+
+@pytest.fixture
+def second(settings: Settings) -> Iterator[TelemetryStore]:
+    """A second process: its own engine and connection pool on the same database."""
+    s = TelemetryStore.from_settings(settings)
+    yield s
+    s.dispose()
+
+
+def test_two_processes_opening_the_same_customer_share_one_conversation(
+    store: TelemetryStore, second: TelemetryStore
+) -> None:
+    got: list[str] = []
+
+    def open_many(s: TelemetryStore) -> None:
+        for _ in range(10):
+            got.append(s.open_conversation(channel="telegram", customer_id="telegram:race"))
+
+    threads = [threading.Thread(target=open_many, args=(s,)) for s in (store, second, store)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(got) == 30 and len(set(got)) == 1
+    assert not store.outbox.has_pending()

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from bot import Settings
+from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
@@ -69,6 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         outbox_dir=work / "outbox",
     )
     TelemetryStore.from_settings(telemetry).migrate()
+    GatewayDatabase(telemetry.db_url).migrate()  # the gateway's tables, same file
     actions_port, engine_port = free_port(), free_port()
     env = {
         **os.environ,

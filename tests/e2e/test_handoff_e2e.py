@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.handoff_values import CANCELLED_TEXT
+from bot.handoff.texts import CANCELLED_TEXT
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Handoff, SurveyResponse
 from tests.bot.conftest import Running, running

@@ -1,5 +1,8 @@
 """initial schema
 
+The gateway's tables (delivery keys, timers) were created here before the gateway owned
+them; they now come from its own history (``bot/state/migrations``).
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
@@ -69,15 +72,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("closed_at IS NULL"),
             postgresql_where=sa.text("closed_at IS NULL"),
         )
-
-    op.create_table(
-        "delivery_keys",
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_delivery_keys")),
-    )
-    with op.batch_alter_table("delivery_keys", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_delivery_keys_seen_at"), ["seen_at"], unique=False)
 
     op.create_table(
         "handoffs",
@@ -152,31 +146,8 @@ def upgrade() -> None:
             unique=False,
         )
 
-    op.create_table(
-        "timers",
-        sa.Column("id", sa.String(length=32), nullable=False),
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("conversation_id", sa.String(length=32), nullable=False),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("claimed_by", sa.String(length=64), nullable=True),
-        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_timers")),
-        sa.UniqueConstraint("kind", "conversation_id", name=op.f("uq_timers_kind_conversation_id")),
-    )
-    with op.batch_alter_table("timers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_timers_conversation_id"), ["conversation_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_timers_due_at"), ["due_at"], unique=False)
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("timers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_timers_due_at"))
-        batch_op.drop_index(batch_op.f("ix_timers_conversation_id"))
-
-    op.drop_table("timers")
     with op.batch_alter_table("survey_responses", schema=None) as batch_op:
         batch_op.drop_index("ix_survey_responses_report")
 
@@ -191,10 +162,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_handoffs_conversation_id"))
 
     op.drop_table("handoffs")
-    with op.batch_alter_table("delivery_keys", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_delivery_keys_seen_at"))
-
-    op.drop_table("delivery_keys")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_conversations_open_customer",

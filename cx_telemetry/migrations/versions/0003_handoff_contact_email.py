@@ -1,5 +1,8 @@
 """handoff desk: the e-mail address a customer left on a case
 
+A no-op since the gateway owns the staff desk's tables: ``bot/state/migrations`` creates
+or adopts them. Kept so that databases recorded at this revision still upgrade.
+
 Revision ID: 0003_handoff_contact_email
 Revises: 0002_handoff_desk
 Create Date: 2026-11-22
@@ -9,9 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
 revision: str = "0003_handoff_contact_email"
 down_revision: str | None = "0002_handoff_desk"
 branch_labels: str | Sequence[str] | None = None
@@ -19,10 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("handoff_cases") as batch:
-        batch.add_column(sa.Column("contact_email", sa.String(length=254), nullable=True))
+    pass
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("handoff_cases") as batch:
-        batch.drop_column("contact_email")
+    pass

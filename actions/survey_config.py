@@ -1,0 +1,276 @@
+"""The survey definition CX leads edit (`survey.yml`): wording, scales, labels, order, thresholds.
+
+A wrong value fails loudly at start-up with the file and line, so a typo never reaches customers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import yaml
+
+__all__ = [
+    "MetricDefinition",
+    "SurveyConfig",
+    "SurveyConfigError",
+    "load_survey_config",
+    "parse_survey_config",
+]
+
+KNOWN_METRICS = ("csat", "ces")
+REQUIRED_TEXTS = ("intro", "ask_again", "comment_prompt", "thanks", "skipped", "gave_up")
+
+
+class SurveyConfigError(ValueError):
+    """The survey file is missing or one of its values is wrong; the message names the line."""
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """One survey question: `id` is the metric stored with every answer (csat or ces)."""
+
+    id: str
+    question: str
+    scale_min: int
+    scale_max: int
+    labels: Mapping[int, str]
+    low_score_at_or_below: int
+    phrases: Mapping[str, int]
+
+    def is_low(self, score: int) -> bool:
+        """A low score asks the customer for one optional comment."""
+        return score <= self.low_score_at_or_below
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    version: int
+    shop_name: str
+    idle_timeout: timedelta
+    metrics: tuple[MetricDefinition, ...]
+    skip_phrases: frozenset[str]
+    texts: Mapping[str, str]
+
+    def metric(self, metric_id: str) -> MetricDefinition:
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(metric_id)
+
+    def next_metric(self, metric_id: str | None) -> MetricDefinition | None:
+        """The question after `metric_id` (the first one for None), or None when done."""
+        ids = [m.id for m in self.metrics]
+        index = 0 if metric_id is None else ids.index(metric_id) + 1
+        return self.metrics[index] if index < len(self.metrics) else None
+
+    def question_text(self, metric: MetricDefinition) -> str:
+        return metric.question.replace("{shop}", self.shop_name)
+
+
+def default_path(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("CX_SURVEY_CONFIG") or "survey.yml")
+
+
+def load_survey_config(path: str | os.PathLike[str] | None = None) -> SurveyConfig:
+    """Reads and checks the survey file (`CX_SURVEY_CONFIG`, default `./survey.yml`)."""
+    file = Path(path) if path is not None else default_path()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SurveyConfigError(f"{file}: cannot read the survey file ({exc.strerror})") from exc
+    return parse_survey_config(text, source=str(file))
+
+
+class _Checker:
+    """Walks the YAML node tree so every error can say which line is wrong."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, node: yaml.Node, message: str) -> SurveyConfigError:
+        return SurveyConfigError(f"{self.source}, line {node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: yaml.Node, what: str) -> dict[str, yaml.Node]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.fail(node, f"{what} must be a mapping of keys to values")
+        return {str(key.value): value for key, value in node.value}
+
+    def require(self, items: dict[str, yaml.Node], key: str, parent: yaml.Node) -> yaml.Node:
+        if key not in items:
+            raise self.fail(parent, f"'{key}' is missing")
+        return items[key]
+
+    def text(self, node: yaml.Node, what: str) -> str:
+        if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+            raise self.fail(node, f"{what} must be non-empty text")
+        return str(node.value)
+
+    def integer(self, node: yaml.Node, what: str, low: int | None = None) -> int:
+        try:
+            if not isinstance(node, yaml.ScalarNode):
+                raise ValueError
+            value = int(str(node.value))
+        except ValueError:
+            raise self.fail(node, f"{what} must be a whole number, not {_show(node)}") from None
+        if low is not None and value < low:
+            raise self.fail(node, f"{what} must be at least {low}, not {value}")
+        return value
+
+    def text_list(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node]]:
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, f"{what} must be a list")
+        return [(self.text(item, what).strip().lower(), item) for item in node.value]
+
+
+def _show(node: yaml.Node) -> str:
+    return (
+        repr(node.value)
+        if isinstance(node, yaml.ScalarNode)
+        else f"a {node.tag.rsplit(':', 1)[-1]}"
+    )
+
+
+def parse_survey_config(text: str, source: str = "survey.yml") -> SurveyConfig:
+    """Parses survey YAML text; raises SurveyConfigError naming the wrong line."""
+    check = _Checker(source)
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        raise SurveyConfigError(f"{source}{where}: not valid YAML") from exc
+    if root is None:
+        raise SurveyConfigError(f"{source}: the file is empty")
+    top = check.mapping(root, "the survey file")
+    version = check.integer(check.require(top, "version", root), "version", low=1)
+    shop = check.text(check.require(top, "shop_name", root), "shop_name")
+    idle = check.integer(
+        check.require(top, "idle_timeout_minutes", root), "idle_timeout_minutes", low=1
+    )
+    metrics = _metrics(check, check.require(top, "metrics", root))
+    skips = frozenset(
+        p for p, _ in check.text_list(check.require(top, "skip_phrases", root), "a skip phrase")
+    )
+    texts_node = check.require(top, "texts", root)
+    texts_items = check.mapping(texts_node, "texts")
+    texts = {
+        key: check.text(check.require(texts_items, key, texts_node), f"texts.{key}")
+        for key in REQUIRED_TEXTS
+    }
+    return SurveyConfig(
+        version=version,
+        shop_name=shop,
+        idle_timeout=timedelta(minutes=idle),
+        metrics=metrics,
+        skip_phrases=skips,
+        texts=texts,
+    )
+
+
+def _metrics(check: _Checker, node: yaml.Node) -> tuple[MetricDefinition, ...]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise check.fail(node, "metrics must be a non-empty list")
+    seen: set[str] = set()
+    result = []
+    for item in node.value:
+        metric = _metric(check, item)
+        if metric.id in seen:
+            raise check.fail(item, f"metric '{metric.id}' is listed twice")
+        seen.add(metric.id)
+        result.append(metric)
+    return tuple(result)
+
+
+def _metric(check: _Checker, node: yaml.Node) -> MetricDefinition:
+    items = check.mapping(node, "a metric")
+    id_node = check.require(items, "id", node)
+    metric_id = check.text(id_node, "id")
+    if metric_id not in KNOWN_METRICS:
+        raise check.fail(
+            id_node, f"unknown metric '{metric_id}' (known: {', '.join(KNOWN_METRICS)})"
+        )
+    scale_node = check.require(items, "scale", node)
+    scale = check.mapping(scale_node, "scale")
+    low = check.integer(check.require(scale, "min", scale_node), "scale.min", low=0)
+    high_node = check.require(scale, "max", scale_node)
+    high = check.integer(high_node, "scale.max")
+    if high <= low or high - low > 10:
+        raise check.fail(
+            high_node, f"scale.max must be above scale.min ({low}) by 1 to 10, not {high}"
+        )
+    labels = _scored(check, items.get("labels"), low, high, "a label", node)
+    threshold_node = check.require(items, "low_score_at_or_below", node)
+    threshold = check.integer(threshold_node, "low_score_at_or_below")
+    if not low <= threshold < high:
+        raise check.fail(threshold_node, f"low_score_at_or_below must be within {low}..{high - 1}")
+    phrases: dict[str, int] = {}
+    phrases_node = items.get("phrases")
+    if phrases_node is not None:
+        check.mapping(phrases_node, "phrases")
+        for key_node, value in phrases_node.value:
+            score = _score_key(check, str(key_node.value), key_node, low, high)
+            for phrase, _ in check.text_list(value, f"a phrase for {score}"):
+                phrases[phrase] = score
+    for score, label in labels.items():
+        phrases.setdefault(label.strip().lower(), score)
+    return MetricDefinition(
+        id=metric_id,
+        question=check.text(check.require(items, "question", node), "question"),
+        scale_min=low,
+        scale_max=high,
+        labels=labels,
+        low_score_at_or_below=threshold,
+        phrases=phrases,
+    )
+
+
+def _score_key(check: _Checker, key: str, node: yaml.Node, low: int, high: int) -> int:
+    try:
+        score = int(key)
+    except ValueError:
+        raise check.fail(node, f"'{key}' is not a score") from None
+    if not low <= score <= high:
+        raise check.fail(node, f"score {score} is outside the scale {low}..{high}")
+    return score
+
+
+def _scored(
+    check: _Checker, node: yaml.Node | None, low: int, high: int, what: str, parent: yaml.Node
+) -> dict[int, str]:
+    if node is None:
+        raise check.fail(parent, "'labels' is missing")
+    check.mapping(node, "labels")
+    labels = {
+        _score_key(check, str(key.value), key, low, high): check.text(value, what)
+        for key, value in node.value
+    }
+    missing = [s for s in range(low, high + 1) if s not in labels]
+    if missing:
+        raise check.fail(node, f"labels are missing for {', '.join(map(str, missing))}")
+    return labels
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m actions.survey_config [FILE]`: checks the survey file, exit 1 if wrong."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        config = load_survey_config(args[0] if args else None)
+    except SurveyConfigError as exc:
+        print(f"survey file error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"survey file ok: {', '.join(m.id for m in config.metrics)}, "
+        f"idle timeout {config.idle_timeout.total_seconds() / 60:g} min"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

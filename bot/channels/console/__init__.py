@@ -1,0 +1,1 @@
+"""Console channel: adapter (inbound), outbound and pure format."""

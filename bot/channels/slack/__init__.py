@@ -1,0 +1,1 @@
+"""Slack channel: adapter (inbound), outbound and pure format."""

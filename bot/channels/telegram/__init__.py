@@ -1,0 +1,1 @@
+"""Telegram channel: adapter (inbound), outbound and pure format."""

@@ -1,0 +1,173 @@
+"""Telegram, inbound: the thin handler around :mod:`bot.channels.telegram.format`.
+
+Webhook mode (``POST /webhooks/telegram``, secret header checked in constant time) or, with
+``TELEGRAM_MODE=polling``, a ``getUpdates`` loop for people without a public URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from html import escape
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot.channels.plumbing import Dedupe, InFlight, Receive, press_message
+from bot.channels.telegram.format import ButtonPress, to_ours
+from bot.channels.telegram.outbound import TelegramOutbound
+from bot.delivery import Delivery
+from bot.http import BadRequestBody, ok, parse_json_object, read_body, same_secret
+from bot.messages import IncomingMessage, LocalReply
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+class TelegramChannel:
+    """Receives updates and hands them to the pipeline. No I/O until :meth:`start`."""
+
+    def __init__(
+        self,
+        outbound: TelegramOutbound,
+        receive: Receive,
+        delivery: Delivery,
+        dedupe: Dedupe,
+        webhook_secret: str | None,
+        mode: str,
+        start_text: str,
+        max_body_bytes: int,
+    ) -> None:
+        self.outbound = outbound
+        self.bot = outbound.bot
+        self.receive = receive
+        self.delivery = delivery
+        self.dedupe = dedupe
+        self.webhook_secret = webhook_secret
+        self.mode = mode
+        self.start_text = start_text
+        self.max_body_bytes = max_body_bytes
+        self.username: str | None = None
+        self.inflight = InFlight("Telegram updates")
+        self._polling: asyncio.Task[None] | None = None
+        self._identifying: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        # getMe tells us our username (to know when a group addresses us). Telegram being
+        # unreachable must not stop the gateway: keep trying in the background.
+        if not await self._identify():
+            self._identifying = asyncio.create_task(self._identify_later())
+        if self.mode == "polling":
+            await self.bot.delete_webhook()
+            self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
+
+    async def _identify(self) -> bool:
+        try:
+            await self.bot.initialize()
+        except TelegramError as exc:
+            log.error("Telegram getMe failed (is TELEGRAM_BOT_TOKEN right?): %s", exc)
+            return False
+        self.username = self.bot.username
+        return True
+
+    async def _identify_later(self) -> None:
+        delay = 1.0
+        while not await self._identify():
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+
+    async def stop(self) -> None:
+        for task in (self._identifying, self._polling):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        await self.inflight.drain(timeout=10)
+        with contextlib.suppress(TelegramError):
+            await self.bot.shutdown()
+
+    async def set_webhook(self, url: str) -> bool:
+        return await self.bot.set_webhook(
+            url, secret_token=self.webhook_secret, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def webhook(self, request: Request) -> Response:
+        if not same_secret(request.headers.get(SECRET_HEADER), self.webhook_secret):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = parse_json_object(await read_body(request, self.max_body_bytes))
+            update = Update.de_json(data, self.bot)
+        except BadRequestBody as exc:
+            return exc.response
+        except Exception:  # valid JSON that is not an Update
+            return PlainTextResponse("not a Telegram update", status_code=400)
+        try:
+            first = await self.dedupe.first_or_refuse(f"telegram:update:{update.update_id}")
+        except Exception:
+            log.exception("dedupe store unavailable; asking Telegram to redeliver")
+            return PlainTextResponse("try again", status_code=503)
+        if first:
+            # Answer Telegram at once and work in a task of our own: a Starlette background
+            # task would hold the HTTP connection, and Telegram's next update on it, until the
+            # engine answered.
+            self.inflight.spawn(self.process(update))
+        return ok()
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the updates in progress (shutdown, tests)."""
+        await self.inflight.drain(timeout)
+
+    async def process(self, update: Update) -> None:
+        """Handle one (already deduplicated) update. Never raises."""
+        try:
+            inbound = to_ours(update, self.username, self.start_text)
+            if isinstance(inbound, IncomingMessage):
+                await self.receive(inbound)
+            elif isinstance(inbound, LocalReply):
+                await self.delivery.deliver(inbound.address, inbound.replies)
+            elif isinstance(inbound, ButtonPress):
+                await self._press(inbound)
+        except Exception:
+            log.exception("failed to process Telegram update %s", update.update_id)
+
+    async def _press(self, press: ButtonPress) -> None:
+        chat_id = int(press.address.chat_id)
+        # Always answer, so the spinner on the customer's button stops.
+        await self.outbound.best_effort(
+            "answer_callback_query", {"callback_query_id": press.callback_query_id}
+        )
+        if press.message_id is not None:
+            ids = {"chat_id": chat_id, "message_id": press.message_id}
+            await self.outbound.best_effort(
+                "edit_message_reply_markup", {**ids, "reply_markup": None}
+            )
+            if press.message_html:
+                text = f"{press.message_html}\n\n✓ <b>{escape(press.title, quote=False)}</b>"
+                await self.outbound.best_effort(
+                    "edit_message_text", {**ids, "text": text, "parse_mode": ParseMode.HTML}
+                )
+        msg = press_message(press)
+        if msg is not None:
+            await self.receive(msg)
+
+    async def _poll(self) -> None:
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=25, allowed_updates=ALLOWED_UPDATES
+                )
+            except asyncio.CancelledError:
+                raise
+            except TelegramError as exc:
+                log.warning("getUpdates failed: %s", exc)
+                await asyncio.sleep(2)
+                continue
+            for update in updates:
+                if await self.dedupe.first_or_assume(f"telegram:update:{update.update_id}"):
+                    await self.process(update)
+                offset = update.update_id + 1

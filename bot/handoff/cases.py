@@ -1,0 +1,301 @@
+"""The staff desk's cases in the gateway's database (``handoff_cases``, ``handoff_actions``).
+
+Every state change is a conditional ``UPDATE`` so that, with several gateways, exactly one
+wins a claim or a close. Like all gateway state, calls raise ``StateUnavailable`` during an
+outage instead of being deferred: a case that exists in one process only could not be served
+by another gateway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from bot.state.database import GatewayDatabase
+from bot.state.schema import HandoffAction, HandoffCase
+from contract import utcnow
+from cx_telemetry.db import dialect_insert
+
+__all__ = ["CLOSED_STATUSES", "Case", "CaseRepository", "Transition"]
+
+OPEN_STATUSES = ("waiting", "claimed")
+CLOSED_STATUSES = ("resolved", "returned", "cancelled")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One handoff as the staff desk and the gateway see it."""
+
+    handoff_id: str
+    conversation_id: str | None
+    sender_id: str
+    channel: str
+    address: dict[str, Any]
+    customer: str | None
+    customer_name: str | None
+    reason: str | None
+    intents: tuple[str, ...]
+    transcript: tuple[str, ...]
+    status: str
+    requested_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str | None
+    agent: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    follow_up_offered: bool
+    staff_channel: str | None
+    card_ts: str | None
+    contact_email: str | None = None  # left by the customer after the follow-up offer
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of a claim or close: the case afterwards and whether this caller made it."""
+
+    case: Case | None
+    won: bool
+
+
+def _case(row: HandoffCase | None) -> Case | None:
+    if row is None:
+        return None
+    return Case(
+        handoff_id=row.handoff_id,
+        conversation_id=row.conversation_id,
+        sender_id=row.sender_id,
+        channel=row.channel,
+        address=dict(row.address or {}),
+        customer=row.customer,
+        customer_name=row.customer_name,
+        reason=row.reason,
+        intents=tuple(row.intents or ()),
+        transcript=tuple(row.transcript or ()),
+        status=row.status,
+        requested_at=row.requested_at,
+        claimed_at=row.claimed_at,
+        claimed_by=row.claimed_by,
+        agent=row.agent,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        follow_up_offered=row.follow_up_offered,
+        contact_email=row.contact_email,
+        staff_channel=row.staff_channel,
+        card_ts=row.card_ts,
+    )
+
+
+def _log(
+    s: Session, hid: str, action: str, user: str | None, agent: str | None, at: datetime
+) -> None:
+    s.add(HandoffAction(handoff_id=hid, action=action, slack_user=user, agent=agent, at=at))
+
+
+class CaseRepository:
+    """Cases in the gateway's database. Construction does no I/O."""
+
+    def __init__(self, db: GatewayDatabase) -> None:
+        self.db = db
+
+    def open_case(
+        self,
+        handoff_id: str,
+        *,
+        sender_id: str,
+        channel: str,
+        address: dict[str, Any],
+        conversation_id: str | None = None,
+        customer: str | None = None,
+        customer_name: str | None = None,
+        reason: str | None = None,
+        intents: Sequence[str] = (),
+        transcript: Sequence[str] = (),
+        at: datetime | None = None,
+    ) -> Transition:
+        """Create the case (``won``) or return the customer's open one: escalating again while a
+        case is open reuses it. Safe against two gateways creating it at once."""
+        at = at or utcnow()
+
+        def write(s: Session) -> Transition:
+            existing = s.scalar(
+                select(HandoffCase).where(
+                    HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+                )
+            ) or s.get(HandoffCase, handoff_id)
+            if existing is not None:
+                return Transition(_case(existing), False)
+            table: Table = HandoffCase.__table__  # type: ignore[assignment]
+            ins = dialect_insert(table, s.get_bind().dialect.name)
+            result: Any = s.execute(
+                ins.values(
+                    handoff_id=handoff_id,
+                    conversation_id=conversation_id,
+                    sender_id=sender_id,
+                    channel=channel,
+                    address=address,
+                    customer=customer,
+                    customer_name=customer_name,
+                    reason=reason,
+                    intents=list(intents),
+                    transcript=list(transcript),
+                    status="waiting",
+                    requested_at=at,
+                    follow_up_offered=False,
+                )
+                .on_conflict_do_nothing()
+                .returning(HandoffCase.handoff_id)
+            )
+            won = result.first() is not None
+            if won:
+                _log(s, handoff_id, "requested", None, None, at)
+            row = s.get(HandoffCase, handoff_id) or s.scalar(
+                select(HandoffCase).where(
+                    HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+                )
+            )
+            return Transition(_case(row), won)
+
+        return self.db.run(write)
+
+    def set_card(self, handoff_id: str, staff_channel: str, card_ts: str) -> None:
+        """Remember where the staff card (and so the thread) of the case lives."""
+
+        def write(s: Session) -> None:
+            s.execute(
+                update(HandoffCase)
+                .where(HandoffCase.handoff_id == handoff_id)
+                .values(staff_channel=staff_channel, card_ts=card_ts)
+            )
+
+        self.db.run(write)
+
+    def set_contact_email(self, handoff_id: str, email: str) -> Case | None:
+        """Keep the e-mail address the customer left on an open case (the latest one wins);
+        the case afterwards, or None when it is closed. Not a staff action: not audit-logged."""
+        kept = self._transition(
+            handoff_id, [HandoffCase.closed_at.is_(None)], {"contact_email": email}, None
+        )
+        return kept.case if kept.won else None
+
+    def case(self, handoff_id: str) -> Case | None:
+        return self.db.read(lambda s: _case(s.get(HandoffCase, handoff_id)))
+
+    def open_case_for(self, sender_id: str) -> Case | None:
+        """The customer's open case (by engine sender id), or None. Runs for every customer
+        message, so the usual answer (none) costs one Core query on a read-only connection."""
+        open_case = HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+        found = self.db.read(lambda s: s.scalar(select(HandoffCase.handoff_id).where(*open_case)))
+        return None if found is None else self.case(str(found))
+
+    def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
+        """The case whose card starts the Slack thread ``thread_ts``."""
+        return self.db.read(
+            lambda s: _case(
+                s.scalar(
+                    select(HandoffCase).where(
+                        HandoffCase.staff_channel == staff_channel,
+                        HandoffCase.card_ts == thread_ts,
+                    )
+                )
+            ),
+        )
+
+    def claim(
+        self, handoff_id: str, slack_user: str, agent: str, at: datetime | None = None
+    ) -> Transition:
+        """``waiting`` -> ``claimed`` by ``slack_user``; ``won`` only for the one who claimed."""
+        at = at or utcnow()
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting"],
+            {"status": "claimed", "claimed_at": at, "claimed_by": slack_user, "agent": agent},
+            ("claim", slack_user, agent, at),
+        )
+
+    def close(
+        self,
+        handoff_id: str,
+        status: str,
+        slack_user: str | None = None,
+        agent: str | None = None,
+        at: datetime | None = None,
+    ) -> Transition:
+        """Close an open case as ``resolved`` / ``returned`` / ``cancelled``; only one caller
+        wins. ``slack_user`` is None when the customer cancelled."""
+        if status not in CLOSED_STATUSES:
+            raise ValueError(f"status must be one of {CLOSED_STATUSES}, not {status!r}")
+        at = at or utcnow()
+        action = {"resolved": "resolve", "returned": "return", "cancelled": "cancel"}[status]
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status.in_(OPEN_STATUSES)],
+            {"status": status, "closed_at": at, "closed_by": slack_user},
+            (action, slack_user, agent, at),
+        )
+
+    def offer_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """Mark a still-unclaimed case as timed out (customer offered a follow-up by e-mail)."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting", HandoffCase.follow_up_offered.is_(False)],
+            {"follow_up_offered": True},
+            ("timeout", None, None, at or utcnow()),
+        )
+
+    def _transition(
+        self,
+        handoff_id: str,
+        only_if: Sequence[Any],
+        values: dict[str, Any],
+        logged: tuple[str, str | None, str | None, datetime] | None,
+    ) -> Transition:
+        """One conditional UPDATE of a case: with two gateways racing, exactly one caller sees
+        ``won`` and only that caller's action (``logged``, if any) goes into the audit log."""
+
+        def write(s: Session) -> Transition:
+            result: Any = s.execute(
+                update(HandoffCase)
+                .where(HandoffCase.handoff_id == handoff_id, *only_if)
+                .values(**values)
+            )
+            won = bool(result.rowcount)
+            if won and logged is not None:
+                _log(s, handoff_id, *logged)
+            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+
+        return self.db.run(write)
+
+    def log_action(
+        self,
+        handoff_id: str,
+        action: str,
+        slack_user: str | None,
+        agent: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record a staff action that does not change the case (a refused claim, a
+        confirmation asked, a dismissed confirmation)."""
+        when = at or utcnow()
+        self.db.run(lambda s: _log(s, handoff_id, action, slack_user, agent, when))
+
+    def actions(self, handoff_id: str) -> list[tuple[str, str | None, str | None]]:
+        """The audit trail of a case, oldest first: (action, Slack user, agent)."""
+
+        def read(s: Session) -> list[tuple[str, str | None, str | None]]:
+            rows = s.execute(
+                select(HandoffAction.action, HandoffAction.slack_user, HandoffAction.agent)
+                .where(HandoffAction.handoff_id == handoff_id)
+                .order_by(HandoffAction.id)
+            ).all()
+            return [(r.action, r.slack_user, r.agent) for r in rows]
+
+        return self.db.read(read)

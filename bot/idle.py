@@ -1,0 +1,84 @@
+"""The idle timer: when a conversation goes quiet after the bot's last answer, the engine gets
+``EXTERNAL_conversation_idle`` (which ends the conversation with the survey)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.delivery import Delivery
+from bot.engine_client import EngineClient
+from bot.errors import EngineUnavailable
+from bot.messages import Address
+from bot.state.timer_store import Timer, TimerStore
+from bot.telemetry import Telemetry
+from bot.threads import DbThreads
+from contract import IDLE_INTENT, IDLE_TIMER
+
+log = logging.getLogger(__name__)
+
+
+class IdleTimers:
+    """Schedules (one pending timer per conversation, moved by every answer) and fires them."""
+
+    def __init__(
+        self,
+        timers: TimerStore,
+        threads: DbThreads,
+        engine: EngineClient,
+        delivery: Delivery,
+        telemetry: Telemetry,
+        stats: Counter[str],
+        clock: Callable[[], datetime],
+        timeout: timedelta,
+        retry_after: timedelta,
+    ) -> None:
+        self.timers = timers
+        self.threads = threads
+        self.engine = engine
+        self.delivery = delivery
+        self.telemetry = telemetry
+        self.stats = stats
+        self.clock = clock
+        self.timeout = timeout
+        self.retry_after = retry_after
+
+    async def schedule(
+        self, address: Address | dict[str, Any], cid: str | None, delay: timedelta | None = None
+    ) -> None:
+        """(Re)start the conversation's idle timer. Never raises: a failure is logged and
+        counted, and the conversation goes on without its idle survey."""
+        if cid is None:
+            return
+        payload = {
+            "address": address.to_payload() if isinstance(address, Address) else address,
+            "conversation_id": cid,
+        }
+        due = self.clock() + (self.timeout if delay is None else delay)
+        try:
+            await self.threads.write(self.timers.schedule, IDLE_TIMER, cid, due, payload)
+        except Exception:
+            log.exception("could not schedule the idle timer")
+            self.stats["timer_schedule_failed"] += 1
+
+    async def fire(self, timer: Timer) -> None:
+        """Let the engine react, unless the conversation closed or a person has it meanwhile.
+        With the engine down, the timer is tried again a little later."""
+        cid, payload = timer.conversation_id, timer.payload
+        address = Address.from_payload(payload["address"])
+        info = await self.telemetry.conversation(cid)
+        if info is not None and (info.closed_at or info.handoff_open):
+            return
+        try:
+            replies = await self.engine.trigger_intent(address.sender_id, IDLE_INTENT)
+        except EngineUnavailable as exc:
+            log.warning("engine unavailable for an idle timer; rescheduling: %s", exc)
+            await self.schedule(payload["address"], cid, delay=self.retry_after)
+            return
+        await self.delivery.deliver(address, replies)
+        if replies:
+            await self.telemetry.note_turn(cid, "bot")
+        self.stats["idle_triggered"] += 1

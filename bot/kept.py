@@ -1,0 +1,70 @@
+"""Customer messages kept while the engine is down: each is a durable timer, so any gateway
+replays it (``Pipeline.replay``) when its time comes, with a growing delay between attempts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.messages import IncomingMessage
+from bot.state.timer_store import TimerStore
+from bot.threads import DbThreads
+from contract import REPLAY_TIMER_PREFIX
+
+log = logging.getLogger(__name__)
+
+
+class KeptMessages:
+    def __init__(
+        self,
+        timers: TimerStore,
+        threads: DbThreads,
+        stats: Counter[str],
+        clock: Callable[[], datetime],
+        first_delay_seconds: float,
+        max_delay_seconds: float,
+    ) -> None:
+        self.timers = timers
+        self.threads = threads
+        self.stats = stats
+        self.clock = clock
+        self.first_delay_seconds = first_delay_seconds
+        self.max_delay_seconds = max_delay_seconds
+
+    async def keep(self, msg: IncomingMessage, cid: str | None) -> None:
+        """Keep a message the engine could not answer; it is replayed later."""
+        key = hashlib.sha256(msg.delivery_key.encode()).hexdigest()[:16]
+        payload = {
+            "address": msg.address.to_payload(),
+            "text": msg.text,
+            "locale": msg.locale,
+            "delivery_key": msg.delivery_key,
+            "received_at": msg.received_at.isoformat(),
+            "conversation_id": cid,
+            "key": key,
+        }
+        await self.keep_again(cid or key, payload, attempt=0)
+
+    async def keep_again(self, timer_cid: str, payload: dict[str, Any], attempt: int) -> None:
+        """Schedule attempt number ``attempt`` of a kept message. Never raises: a message that
+        cannot even be kept is logged and counted as lost."""
+        delay = min(
+            self.first_delay_seconds * (2 ** min(attempt, 16)),
+            self.max_delay_seconds,
+        )
+        try:
+            await self.threads.write(
+                self.timers.schedule,
+                f"{REPLAY_TIMER_PREFIX}{payload['key']}",
+                timer_cid,
+                self.clock() + timedelta(seconds=delay),
+                {**payload, "attempt": attempt},
+            )
+            self.stats["messages_kept"] += 1
+        except Exception:
+            log.exception("could not keep a message while the engine is down: it is lost")
+            self.stats["messages_lost"] += 1

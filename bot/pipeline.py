@@ -1,0 +1,108 @@
+"""The channel-independent path of one customer message: conversation, handoff, engine,
+replies, bookkeeping. Adapters hand it :class:`IncomingMessage` values; it never sees a
+Telegram or Slack object.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from bot.delivery import Delivery
+from bot.engine_client import EngineClient
+from bot.errors import EngineError, EngineUnavailable
+from bot.handoff.router import HandoffRouter
+from bot.idle import IdleTimers
+from bot.kept import KeptMessages
+from bot.messages import APOLOGY, Address, IncomingMessage, text_reply
+from bot.state.timer_store import Timer
+from bot.telemetry import Telemetry
+from contract import META_CHANNEL, META_CONVERSATION_ID, META_CUSTOMER_ID, META_LOCALE
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Construction does no I/O."""
+
+    def __init__(
+        self,
+        engine: EngineClient,
+        delivery: Delivery,
+        telemetry: Telemetry,
+        handoff: HandoffRouter,
+        idle: IdleTimers,
+        kept: KeptMessages,
+        stats: Counter[str],
+    ) -> None:
+        self.engine = engine
+        self.delivery = delivery
+        self.telemetry = telemetry
+        self.handoff = handoff
+        self.idle = idle
+        self.kept = kept
+        self.stats = stats
+
+    async def receive(self, msg: IncomingMessage) -> None:
+        """Answer one customer message. Never raises: failures are logged and counted."""
+        self.stats["messages_received"] += 1
+        cid: str | None = None
+        try:
+            cid = await self.telemetry.open_conversation(msg.address, msg.locale)
+            if await self.handoff.intercept(msg, cid):
+                return  # a person has this conversation: relayed to the staff thread
+            await self._answer(msg.address, msg.text, msg.locale, cid, customer_turn=True)
+        except EngineUnavailable as exc:
+            log.warning("engine unavailable, keeping the message for later: %s", exc)
+            self.stats["engine_unavailable"] += 1
+            await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
+            await self.kept.keep(msg, cid)
+        except EngineError as exc:
+            log.error("engine error for %s: %s", msg.address.channel, exc)
+            self.stats["engine_errors"] += 1
+            await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
+        except Exception:  # a strange message must never take the gateway down
+            log.exception("unexpected error while handling a %s message", msg.address.channel)
+            self.stats["internal_errors"] += 1
+
+    async def replay(self, timer: Timer) -> None:
+        """A kept message's time came: answer it now, or keep it again for later."""
+        payload = timer.payload
+        address = Address.from_payload(payload["address"])
+        cid = payload.get("conversation_id")
+        try:
+            await self._answer(
+                address, str(payload["text"]), str(payload.get("locale") or "en"), cid
+            )
+            self.stats["messages_replayed"] += 1
+        except EngineUnavailable:
+            attempt = int(payload.get("attempt", 0)) + 1
+            await self.kept.keep_again(timer.conversation_id, dict(payload), attempt)
+        except EngineError as exc:
+            log.error("engine refused a kept message, dropping it: %s", exc)
+            self.stats["messages_lost"] += 1
+
+    async def _answer(
+        self, address: Address, text: str, locale: str, cid: str | None, customer_turn: bool = False
+    ) -> None:
+        metadata: dict[str, Any] = {
+            META_CHANNEL: address.channel,
+            META_CONVERSATION_ID: cid,
+            META_LOCALE: locale,
+            META_CUSTOMER_ID: address.user_id,
+        }
+        try:
+            replies = await self.engine.send_message(address.sender_id, text, metadata)
+        except EngineError:
+            if customer_turn:  # the customer did write, even if the engine failed
+                await self.telemetry.note_turn(cid, "customer")
+            raise
+        replies = await self.handoff.escalate(address, cid, replies)  # hides the case payload
+        await self.delivery.deliver(address, replies)
+        # Bookkeeping after the reply is out, so it never adds to the customer's wait.
+        if customer_turn:
+            await self.telemetry.note_turn(cid, "customer")
+        if replies:
+            await self.telemetry.note_turn(cid, "bot")
+        await self.idle.schedule(address, cid)

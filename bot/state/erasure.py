@@ -1,0 +1,59 @@
+"""The gateway's part of ``cx-telemetry forget`` and ``purge`` (registered as the entry point
+``cx_telemetry.erasure: gateway``): timers, staff-desk cases with their names, addresses and
+transcripts, their audit log, and old delivery keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from bot.state.database import GatewayDatabase
+from bot.state.schema import DeliveryKey, HandoffAction, HandoffCase, TimerRow
+from cx_telemetry.erasure import ErasureSubject, ErasureTarget, chunks
+
+
+def erasure_target(env: Mapping[str, str]) -> ErasureTarget:
+    """The entry point: the gateway database named by the environment."""
+    from bot.settings import gateway_db_url
+
+    return GatewayErasure(GatewayDatabase(gateway_db_url(env)))
+
+
+class GatewayErasure:
+    def __init__(self, db: GatewayDatabase) -> None:
+        self.db = db
+
+    def forget(self, subject: ErasureSubject) -> dict[str, int]:
+        return self.db.run(lambda s: _forget(s, subject))
+
+    def purge(self, cutoff: datetime) -> dict[str, int]:
+        return self.db.run(lambda s: _purge(s, cutoff))
+
+
+def _forget(s: Session, subject: ErasureSubject) -> dict[str, int]:
+    counts = {"timers": 0, "handoff_cases": 0, "handoff_actions": 0}
+    cids = subject.conversation_ids
+    for chunk in chunks(cids):
+        result = s.execute(delete(TimerRow).where(TimerRow.conversation_id.in_(chunk)))
+        counts["timers"] += int(getattr(result, "rowcount", 0) or 0)
+    mine = or_(HandoffCase.customer.in_(subject.pseudonyms), HandoffCase.conversation_id.in_(cids))
+    ids = list(s.scalars(select(HandoffCase.handoff_id).where(mine)))
+    for chunk in chunks(ids):
+        result = s.execute(delete(HandoffAction).where(HandoffAction.handoff_id.in_(chunk)))
+        counts["handoff_actions"] += int(getattr(result, "rowcount", 0) or 0)
+        result = s.execute(delete(HandoffCase).where(HandoffCase.handoff_id.in_(chunk)))
+        counts["handoff_cases"] += int(getattr(result, "rowcount", 0) or 0)
+    return counts
+
+
+def _purge(s: Session, cutoff: datetime) -> dict[str, int]:
+    steps = {
+        "timers": delete(TimerRow).where(TimerRow.due_at < cutoff),
+        "delivery_keys": delete(DeliveryKey).where(DeliveryKey.seen_at < cutoff),
+        "handoff_actions": delete(HandoffAction).where(HandoffAction.at < cutoff),
+        "handoff_cases": delete(HandoffCase).where(HandoffCase.requested_at < cutoff),
+    }
+    return {name: int(getattr(s.execute(stmt), "rowcount", 0) or 0) for name, stmt in steps.items()}

@@ -1,0 +1,101 @@
+"""Tables of the gateway (SQLAlchemy 2 typed ORM); ``bot/state/migrations`` must produce
+exactly this schema (tests/bot/state/test_migrations.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, MetaData, String, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from cx_telemetry.db import NAMING_CONVENTION, UTCDateTime
+
+ID = String(32)  # uuid4 hex
+
+
+class GatewayBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class DeliveryKey(GatewayBase):
+    """Platform deliveries already accepted (Telegram update ids, Slack event ids): dedupe
+    across gateways."""
+
+    __tablename__ = "delivery_keys"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TimerRow(GatewayBase):
+    """Durable timers: one pending timer per (kind, conversation)."""
+
+    __tablename__ = "timers"
+    __table_args__ = (UniqueConstraint("kind", "conversation_id"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+
+
+class HandoffCase(GatewayBase):
+    """A handoff as the staff desk sees it: who the customer is, where the card lives, status.
+
+    ``status``: ``waiting`` -> ``claimed`` -> ``resolved`` | ``returned`` | ``cancelled``.
+    ``address`` is the gateway's delivery address (raw platform ids, like timer payloads).
+    """
+
+    __tablename__ = "handoff_cases"
+    __table_args__ = (
+        # one open case per customer conversation with the engine, across gateways
+        Index(
+            "uq_handoff_cases_open_sender",
+            "sender_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+        Index("ix_handoff_cases_card", "staff_channel", "card_ts"),
+    )
+
+    handoff_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    conversation_id: Mapped[str | None] = mapped_column(ID)
+    sender_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    customer: Mapped[str | None] = mapped_column(String(64))  # HMAC pseudonym
+    customer_name: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    intents: Mapped[list[str]] = mapped_column(default=list)
+    transcript: Mapped[list[str]] = mapped_column(default=list)  # "Customer: ..." lines
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # Slack user id
+    agent: Mapped[str | None] = mapped_column(String(128))  # "Ana (U123)"
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    follow_up_offered: Mapped[bool] = mapped_column(default=False)
+    # the address the customer left for a reply by e-mail (after the follow-up offer)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    staff_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class HandoffAction(GatewayBase):
+    """Every staff action on a case, with the Slack user who took it (audit trail)."""
+
+    __tablename__ = "handoff_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    handoff_id: Mapped[str] = mapped_column(ID, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    slack_user: Mapped[str | None] = mapped_column(String(32))
+    agent: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,103 @@
+"""Delivery dedupe and durable timers: atomic across processes (here: separate engines)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.errors import StateUnavailable
+from bot.state.database import GatewayDatabase
+from bot.state.deliveries import DeliveryKeys
+from bot.state.timer_store import CLAIM_LEASE, TimerStore
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def store(state_db: GatewayDatabase) -> TimerStore:
+    return TimerStore(state_db)
+
+
+@pytest.fixture
+def second(second_db: GatewayDatabase) -> TimerStore:
+    return TimerStore(second_db)
+
+
+def test_first_delivery_is_true_once_across_gateways(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    one, two = DeliveryKeys(state_db), DeliveryKeys(second_db)
+    assert one.first_delivery("telegram:update:1") is True
+    assert two.first_delivery("telegram:update:1") is False
+    assert one.first_delivery("telegram:update:1") is False
+    assert two.first_delivery("slack:event:Ev1") is True
+
+
+def test_timer_reschedule_moves_it_and_claims_are_exclusive(
+    store: TimerStore, second: TimerStore
+) -> None:
+    first_id = store.schedule("idle", "c1", T0, {"n": 1})
+    moved_id = store.schedule("idle", "c1", T0 + timedelta(minutes=5), {"n": 2})
+    assert first_id != moved_id
+    assert store.claim_due(now=T0 + timedelta(minutes=1), owner="gw-1") == []
+    later = T0 + timedelta(minutes=6)
+    got = store.claim_due(now=later, owner="gw-1")
+    assert [(t.id, t.kind, t.conversation_id, t.payload) for t in got] == [
+        (moved_id, "idle", "c1", {"n": 2})
+    ]
+    assert got[0].due_at == T0 + timedelta(minutes=5)
+    assert second.claim_due(now=later, owner="gw-2") == []
+    assert store.complete(first_id) is False  # the old firing cannot delete anything
+    assert second.complete(moved_id) is True
+    assert store.claim_due(now=later + CLAIM_LEASE * 2, owner="gw-1") == []
+
+
+def test_a_claim_abandoned_by_a_dead_gateway_is_handed_out_again(
+    store: TimerStore, second: TimerStore
+) -> None:
+    store.schedule("survey", "c2", T0, {})
+    assert len(store.claim_due(now=T0, owner="gw-dead")) == 1
+    assert second.claim_due(now=T0 + CLAIM_LEASE / 2, owner="gw-2") == []
+    assert len(second.claim_due(now=T0 + CLAIM_LEASE * 2, owner="gw-2")) == 1
+
+
+def test_cancel_timer(store: TimerStore) -> None:
+    store.schedule("idle", "c3", T0, {})
+    assert store.cancel("idle", "c3") is True
+    assert store.cancel("idle", "c3") is False
+    assert store.claim_due(now=T0 + timedelta(days=1), owner="gw") == []
+
+
+def test_concurrent_claims_hand_each_timer_to_exactly_one_gateway(
+    store: TimerStore, second: TimerStore
+) -> None:
+    for i in range(40):
+        store.schedule("idle", f"c{i}", T0, {})
+    claimed: dict[str, list[str]] = {"a": [], "b": []}
+
+    def poll(name: str, s: TimerStore) -> None:
+        while True:
+            got = s.claim_due(now=T0 + timedelta(seconds=1), owner=name, limit=5)
+            if not got:
+                return
+            claimed[name].extend(t.id for t in got)
+
+    threads = [
+        threading.Thread(target=poll, args=("a", store)),
+        threading.Thread(target=poll, args=("b", second)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    all_ids = claimed["a"] + claimed["b"]
+    assert len(all_ids) == 40 and len(set(all_ids)) == 40
+
+
+def test_gateway_state_raises_when_the_database_is_down(down_db: GatewayDatabase) -> None:
+    with pytest.raises(StateUnavailable):
+        DeliveryKeys(down_db).first_delivery("k")
+    with pytest.raises(StateUnavailable):
+        TimerStore(down_db).claim_due(now=T0, owner="gw")
