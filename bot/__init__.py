@@ -1,6 +1,6 @@
-"""The gateway: Telegram and Slack in, the Rasa engine's REST channel out, replies rendered natively."""
+"""The gateway: Telegram and Slack in, the Rasa engine's REST channel out, replies rendered
+natively, and the handoff desk. ``bot.app.build_app(settings)`` is the ASGI app."""
 
-from bot.app import build_app
 from bot.errors import ConfigError, DeliveryFailed, EngineError, EngineUnavailable, GatewayError
 from bot.settings import Settings
 
@@ -11,5 +11,4 @@ __all__ = [
     "EngineUnavailable",
     "GatewayError",
     "Settings",
-    "build_app",
 ]

@@ -29,7 +29,7 @@ GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
 
 # A wrong survey file must stop us here, with its line number, not confuse a customer later.
 .venv/bin/python -m actions.survey_config "${CX_SURVEY_CONFIG:-survey.yml}"
-.venv/bin/cx-telemetry migrate >/dev/null
+.venv/bin/python -m bot migrate >/dev/null  # the gateway's tables and the telemetry's
 
 pids=()
 stop() {

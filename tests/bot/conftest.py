@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import Settings, build_app
-from bot.app import Services
+from bot import Settings
+from bot.app import Services, build_app
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
