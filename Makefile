@@ -60,7 +60,7 @@ chat: $(APP_VENV)/.installed
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
 	$(APP_VENV)/bin/ruff format --check .
-	$(APP_VENV)/bin/mypy bot cx_telemetry
+	$(APP_VENV)/bin/mypy bot cx_telemetry actions nlu_components contract.py
 
 validate: $(RASA_VENV)/.installed
 	$(RASA) data validate --fail-on-warnings

@@ -99,7 +99,8 @@ class _OrderNumberValidation(FormValidationAction):
             # "Actually, cancel order 10001": without this the number would answer the old
             # question. Rejecting hands the turn back to the rules, which start the new form.
             return [ActionExecutionRejected(self.form)]
-        return await super().run(dispatcher, tracker, domain)
+        events: list[EventType] = await super().run(dispatcher, tracker, domain)
+        return events
 
     def validate_order_id(
         self,

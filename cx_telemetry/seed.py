@@ -18,7 +18,8 @@ from typing import Any
 
 from sqlalchemy import JSON, Engine
 
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse, UTCDateTime
+from cx_telemetry.db import UTCDateTime
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.privacy import redact
 
 BATCH = 10_000
