@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions.backend import ShopBackend, backend_from_env
+from actions.backend import ShopBackend
+from actions.demo_shop import backend_from_env
 from actions.survey_config import SurveyConfig, load_survey_config
 from cx_telemetry import Settings, TelemetryError, TelemetryStore
 

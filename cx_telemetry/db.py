@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,23 @@ def is_unavailable(err: BaseException) -> bool:
     if isinstance(err, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)):
         return True
     return isinstance(err, exc.DisconnectionError)
+
+
+@contextmanager
+def outages_raise(
+    error: Callable[[str], Exception],
+    url: str | URL,
+    what: str = "telemetry database",
+    fix: str = "run `cx-telemetry migrate`",
+) -> Iterator[None]:
+    """Inside: a database that cannot be reached raises ``error(one-line reason)``; any other
+    database error (a bad statement, bad data) propagates as it is."""
+    try:
+        yield
+    except exc.SQLAlchemyError as err:
+        if is_unavailable(err):
+            raise error(unavailable_message(url, err, what, fix)) from err
+        raise
 
 
 def unavailable_message(

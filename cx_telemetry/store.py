@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from cx_telemetry.db import is_unavailable
+from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
 from cx_telemetry.models import Conversation, Handoff
 from cx_telemetry.privacy import redact
@@ -261,9 +260,5 @@ class TelemetryStore(StoreCore):
         """Insert synthetic demo telemetry (see ``cx_telemetry.seed``)."""
         from cx_telemetry.seed import seed_demo
 
-        try:
+        with outages_raise(StoreUnavailable, self.settings.db_url):
             return seed_demo(self.engine, conversations, seed=seed, days=days)
-        except SQLAlchemyError as err:
-            if is_unavailable(err):
-                raise StoreUnavailable(self._why(err)) from err
-            raise

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract import utcnow
 from cx_telemetry import events
-from cx_telemetry.db import dialect_insert, is_unavailable, make_engine, unavailable_message
+from cx_telemetry.db import (
+    dialect_insert,
+    is_unavailable,
+    make_engine,
+    outages_raise,
+    unavailable_message,
+)
 from cx_telemetry.errors import StoreUnavailable
 from cx_telemetry.models import AppliedEvent
 from cx_telemetry.outbox import Outbox
@@ -110,27 +116,18 @@ class StoreCore:
     def run(self, fn: Callable[[Session], T]) -> T:
         """Readers and administration: one transaction, ``StoreUnavailable`` on an outage
         (unlike telemetry writes, which go to the outbox)."""
-        try:
-            with self._session().begin() as s:
-                return fn(s)
-        except SQLAlchemyError as err:
-            if is_unavailable(err):
-                raise StoreUnavailable(self._why(err)) from err
-            raise
+        with outages_raise(StoreUnavailable, self.settings.db_url), self._session().begin() as s:
+            return fn(s)
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """A read-only transaction, ``StoreUnavailable`` on an outage. On SQLite a plain
         ``BEGIN``: WAL readers never wait for the writer's ``BEGIN IMMEDIATE``."""
-        try:
-            with (
-                self.engine.connect().execution_options(readonly=True) as conn,
-                Session(bind=conn) as session,
-            ):
-                return fn(session)
-        except SQLAlchemyError as err:
-            if is_unavailable(err):
-                raise StoreUnavailable(self._why(err)) from err
-            raise
+        with (
+            outages_raise(StoreUnavailable, self.settings.db_url),
+            self.engine.connect().execution_options(readonly=True) as conn,
+            Session(bind=conn) as session,
+        ):
+            return fn(session)
 
     def write_event(self, op: str, args: dict[str, Any], fallback: Any = None) -> Any:
         """Apply a telemetry event now, or keep it in the outbox when the database is down.

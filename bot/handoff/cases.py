@@ -21,8 +21,6 @@ from bot.state.schema import HandoffAction, HandoffCase
 from contract import utcnow
 from cx_telemetry.db import dialect_insert
 
-__all__ = ["CLOSED_STATUSES", "Case", "CaseRepository", "Transition"]
-
 OPEN_STATUSES = ("waiting", "claimed")
 CLOSED_STATUSES = ("resolved", "returned", "cancelled")
 

@@ -4,6 +4,7 @@ outage, and read-only transactions that do not queue behind writers."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 from sqlalchemy import Engine
@@ -11,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import StateUnavailable
-from cx_telemetry.db import is_unavailable, make_engine, unavailable_message
+from cx_telemetry.db import make_engine, outages_raise, unavailable_message
 
 T = TypeVar("T")
 
@@ -38,26 +39,19 @@ class GatewayDatabase:
         """``fn`` in one read-write transaction."""
         if self._sessions is None:
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        try:
-            with self._sessions.begin() as session:
-                return fn(session)
-        except SQLAlchemyError as err:
-            self._raise_if_down(err)
-            raise
+        with self._outages(), self._sessions.begin() as session:
+            return fn(session)
 
     def read(self, fn: Callable[[Session], T]) -> T:
         """``fn`` in a read-only transaction: on SQLite a plain ``BEGIN`` (WAL readers never
         wait for the writer) instead of the ``BEGIN IMMEDIATE`` of writes, so the per-message
         "is a person on this chat?" lookup does not queue behind writes."""
-        try:
-            with (
-                self.engine.connect().execution_options(readonly=True) as conn,
-                Session(bind=conn) as session,
-            ):
-                return fn(session)
-        except SQLAlchemyError as err:
-            self._raise_if_down(err)
-            raise
+        with (
+            self._outages(),
+            self.engine.connect().execution_options(readonly=True) as conn,
+            Session(bind=conn) as session,
+        ):
+            return fn(session)
 
     def migrate(self) -> None:
         """Bring the gateway's tables to the newest revision (idempotent)."""
@@ -72,11 +66,11 @@ class GatewayDatabase:
         if self._engine is not None:
             self._engine.dispose()
 
-    def _raise_if_down(self, err: SQLAlchemyError) -> None:
-        if is_unavailable(err):
-            raise StateUnavailable(self._why(err)) from err
+    def _outages(self) -> AbstractContextManager[None]:
+        return outages_raise(StateUnavailable, self.url, *_NAMED)
 
     def _why(self, err: SQLAlchemyError) -> str:
-        return unavailable_message(
-            self.url, err, what="gateway database", fix="run `python -m bot migrate`"
-        )
+        return unavailable_message(self.url, err, *_NAMED)
+
+
+_NAMED = ("gateway database", "run `python -m bot migrate`")

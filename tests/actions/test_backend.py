@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from actions.backend import BackendError, DemoShopBackend, OrderStatus, normalise_order_id
+from actions.backend import BackendError, OrderStatus, normalise_order_id
+from actions.demo_shop import DemoShopBackend
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,54 @@
+"""Telemetry events and how each one lands in the database.
+
+Every telemetry write of the store is an *event*: an operation name and JSON-able arguments.
+It is applied in one transaction, either at once or later from the outbox, and each apply
+function is an idempotent upsert where repetition could double-count (one response per
+conversation and metric; first claim, first reply and first resolve win).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cx_telemetry.events.common import Args
+from cx_telemetry.events.conversations import (
+    close_conversation,
+    note_fallback,
+    note_intent,
+    note_turn,
+    open_conversation,
+)
+from cx_telemetry.events.handoffs import (
+    handoff_agent_replied,
+    handoff_claimed,
+    handoff_requested,
+    handoff_resolved,
+)
+from cx_telemetry.events.surveys import (
+    survey_answered,
+    survey_asked,
+    survey_comment,
+    survey_ended,
+)
+
+APPLY: dict[str, Callable[[Session, Args], Any]] = {
+    f.__name__: f
+    for f in (
+        open_conversation,
+        note_turn,
+        note_intent,
+        note_fallback,
+        close_conversation,
+        survey_asked,
+        survey_answered,
+        survey_comment,
+        survey_ended,
+        handoff_requested,
+        handoff_claimed,
+        handoff_agent_replied,
+        handoff_resolved,
+    )
+}

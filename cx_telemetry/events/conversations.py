@@ -1,0 +1,121 @@
+"""Conversation events: opened, a turn, an intent, a fallback, closed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from cx_telemetry.events.common import Args, as_time, insert_for
+from cx_telemetry.models import Conversation, SurveyResponse
+
+_DERIVED_OUTCOME = case(
+    (Conversation.has_handoff.is_(True), "escalated"),
+    (Conversation.last_support_intent.is_not(None), "contained"),
+    else_="abandoned",
+)
+
+
+def _close(session: Session, where: Any, at: datetime, outcome: str | None) -> list[str]:
+    ids = list(
+        session.scalars(select(Conversation.id).where(where, Conversation.closed_at.is_(None)))
+    )
+    if not ids:
+        return ids
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id.in_(ids))
+        .values(closed_at=at, outcome=outcome if outcome else _DERIVED_OUTCOME)
+    )
+    session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.conversation_id.in_(ids), SurveyResponse.status == "asked")
+        .values(status="expired")
+    )
+    return ids
+
+
+def open_conversation(s: Session, a: Args) -> str:
+    """Reuse the customer's open conversation on the channel (``reuse``) or open ``a["id"]``."""
+    if s.get(Conversation, a["id"]) is not None:
+        return str(a["id"])
+    open_for_customer = (Conversation.channel == a["channel"]) & (
+        Conversation.customer == a["customer"]
+    )
+    if a.get("reuse", True):
+        existing = s.scalar(
+            select(Conversation.id).where(open_for_customer, Conversation.closed_at.is_(None))
+        )
+        if existing:
+            return existing
+    else:  # replayed from the outbox: later events use this id, so it must exist
+        _close(s, open_for_customer, as_time(a["at"]), None)
+    at = as_time(a["at"])
+    s.execute(
+        insert_for(s, Conversation)
+        .values(
+            id=a["id"],
+            channel=a["channel"],
+            customer=a["customer"],
+            opened_at=at,
+            last_activity_at=at,
+            locale=a.get("locale"),
+            model_version=a.get("model_version"),
+            intents_seen=[],
+            support_intents=[],
+            synthetic=bool(a.get("synthetic", False)),
+        )
+        .on_conflict_do_nothing()
+    )
+    if s.get(Conversation, a["id"]) is not None:
+        s.execute(
+            update(SurveyResponse)
+            .where(SurveyResponse.conversation_id == a["id"], SurveyResponse.channel.is_(None))
+            .values(channel=a["channel"])
+        )
+        return str(a["id"])
+    # another process opened one for this customer in the meantime: use it
+    return str(
+        s.scalar(select(Conversation.id).where(open_for_customer, Conversation.closed_at.is_(None)))
+    )
+
+
+def note_turn(s: Session, a: Args) -> None:
+    at = as_time(a["at"])
+    col = {
+        "customer": Conversation.customer_turns,
+        "bot": Conversation.bot_turns,
+        "agent": Conversation.agent_turns,
+    }[a["by"]]
+    values: dict[str, Any] = {col.key: col + 1, "last_activity_at": at}
+    if a["by"] == "bot":
+        values["last_bot_at"] = at
+    s.execute(update(Conversation).where(Conversation.id == a["cid"]).values(**values))
+
+
+def note_intent(s: Session, a: Args) -> None:
+    conv = s.scalar(select(Conversation).where(Conversation.id == a["cid"]).with_for_update())
+    if conv is None:
+        return
+    intent = a["intent"]
+    if intent not in conv.intents_seen:
+        conv.intents_seen = [*conv.intents_seen, intent]
+    if a.get("support", True):
+        if intent not in conv.support_intents:
+            conv.support_intents = [*conv.support_intents, intent]
+        conv.last_support_intent = intent
+    conv.last_activity_at = as_time(a["at"])
+
+
+def note_fallback(s: Session, a: Args) -> None:
+    s.execute(
+        update(Conversation)
+        .where(Conversation.id == a["cid"])
+        .values(fallback_count=Conversation.fallback_count + 1, last_activity_at=as_time(a["at"]))
+    )
+
+
+def close_conversation(s: Session, a: Args) -> None:
+    _close(s, Conversation.id == a["cid"], as_time(a["at"]), a.get("outcome"))
