@@ -5,7 +5,6 @@ action without arguments, so nothing here may touch a file or a database at impo
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from typing import Any
 
@@ -14,9 +13,7 @@ from rasa_sdk import Tracker
 from actions.backend import ShopBackend
 from actions.demo_shop import backend_from_env
 from actions.survey_config import SurveyConfig, load_survey_config
-from cx_telemetry import Settings, TelemetryError, TelemetryStore
-
-logger = logging.getLogger(__name__)
+from cx_telemetry import Settings, TelemetryStore, best_effort
 
 SUPPORT_INTENTS = frozenset(
     [
@@ -97,13 +94,12 @@ def conversation_id(tracker: Tracker) -> str | None:
     metadata = latest_metadata(tracker)
     if metadata.get("conversation_id"):
         return str(metadata["conversation_id"])
-    try:
-        return telemetry().open_conversation(
-            channel=channel_of(tracker), customer_id=tracker.sender_id
-        )
-    except TelemetryError:
-        logger.exception("telemetry: cannot open a conversation for this turn")
-        return None
+    return best_effort(
+        "open_conversation",
+        telemetry().open_conversation,
+        channel=channel_of(tracker),
+        customer_id=tracker.sender_id,
+    )
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -118,7 +114,4 @@ def note_support_intent(tracker: Tracker, intent: str | None) -> None:
     cid = conversation_id(tracker)
     if cid is None:
         return
-    try:
-        telemetry().note_intent(cid, intent, support=True)
-    except TelemetryError:
-        logger.exception("telemetry: cannot note intent %s", intent)
+    best_effort("note_intent", telemetry().note_intent, cid, intent, support=True)

@@ -8,7 +8,6 @@ customer, posts the staff card in Slack and relays the chat until staff resolve 
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -19,10 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
 from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_CUSTOM_KEY
-from cx_telemetry import TelemetryError
+from cx_telemetry import best_effort
 from cx_telemetry.handoff_queue import QueueSnapshot, queue_snapshot
-
-logger = logging.getLogger(__name__)
 
 # What the bot did in the turn before the request tells why the customer escalates.
 COMPLAINT_TURN = frozenset({"utter_complaint_sorry", "utter_offer_human_complaint"})
@@ -104,12 +101,7 @@ class ActionHandoff(Action):
             return []
         store = telemetry()
         hid = store.handoff_requested(cid, reason=reason)
-        snapshot: QueueSnapshot | None
-        try:
-            snapshot = queue_snapshot(store, hid)
-        except TelemetryError:
-            logger.warning("telemetry: no queue figures for handoff %s", hid)
-            snapshot = None
+        snapshot = best_effort("queue figures", queue_snapshot, store, hid)
         dispatcher.utter_message(
             text=queue_text(snapshot),
             buttons=[

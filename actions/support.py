@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
-from cx_telemetry import TelemetryError
-
-logger = logging.getLogger(__name__)
+from cx_telemetry import best_effort
 
 
 def note_fallback(tracker: Tracker) -> None:
@@ -20,10 +16,7 @@ def note_fallback(tracker: Tracker) -> None:
     cid = conversation_id(tracker)
     if cid is None:
         return
-    try:
-        telemetry().note_fallback(cid)
-    except TelemetryError:
-        logger.exception("telemetry: cannot note a fallback")
+    best_effort("note_fallback", telemetry().note_fallback, cid)
 
 
 class ActionNoteAnswer(Action):

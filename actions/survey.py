@@ -7,9 +7,7 @@ an idle timeout, a resolved handoff). While the survey runs, every customer mess
 
 from __future__ import annotations
 
-import logging
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SlotSet, UserUttered
@@ -27,9 +25,7 @@ from actions.context import (
 from actions.survey_answers import Answer, guess_answer, read_answer
 from actions.survey_config import MetricDefinition, SurveyConfig
 from contract import HANDOFF_RESOLVED_INTENT
-from cx_telemetry import ConversationInfo, TelemetryError
-
-logger = logging.getLogger(__name__)
+from cx_telemetry import ConversationInfo, best_effort
 
 # A new question only interrupts the survey when the assistant is this sure it is one.
 DIGRESSION_CONFIDENCE = 0.6
@@ -60,7 +56,7 @@ def ask_and_record(
     info: ConversationInfo | None,
 ) -> None:
     """Asks `metric` and stores the question as asked (the response rate's denominator)."""
-    _safely(
+    best_effort(
         "survey asked",
         telemetry().survey_asked,
         cid,
@@ -94,16 +90,6 @@ def model_version(tracker: Tracker) -> str | None:
     return None
 
 
-def _safely(what: str, call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Telemetry never breaks the conversation: writes are outboxed by the store; anything
-    else is logged and the customer still gets the answer."""
-    try:
-        return call(*args, **kwargs)
-    except TelemetryError:
-        logger.exception("telemetry: %s failed", what)
-        return None
-
-
 class ActionStartSurvey(Action):
     def name(self) -> str:
         return "action_start_survey"
@@ -118,10 +104,10 @@ class ActionStartSurvey(Action):
             return end_slots()
         if tracker.get_slot("survey_active"):
             # Asked, then silence until the idle timer: the survey expired unanswered.
-            _safely("survey expiry", store.survey_ended, cid, status="expired")
-            _safely("close", store.close_conversation, cid)
+            best_effort("survey expiry", store.survey_ended, cid, status="expired")
+            best_effort("close", store.close_conversation, cid)
             return end_slots()
-        info = _safely("conversation lookup", store.get_conversation, cid)
+        info = best_effort("conversation lookup", store.get_conversation, cid)
         eligible = (
             info is not None
             and (info.support_intents or trigger == HANDOFF_RESOLVED_INTENT)
@@ -130,7 +116,7 @@ class ActionStartSurvey(Action):
         )
         if not eligible:
             if info is None or not info.handoff_open:
-                _safely("close", store.close_conversation, cid)
+                best_effort("close", store.close_conversation, cid)
             return end_slots()
 
         segment, agent = (
@@ -181,8 +167,8 @@ class ActionSurveyAnswer(Action):
         if answer.score is not None:
             return self._answered(dispatcher, tracker, config, cid, metric, answer.score)
         if answer.skip:
-            _safely("survey skipped", telemetry().survey_ended, cid, status="skipped")
-            _safely("close", telemetry().close_conversation, cid)
+            best_effort("survey skipped", telemetry().survey_ended, cid, status="skipped")
+            best_effort("close", telemetry().close_conversation, cid)
             dispatcher.utter_message(text=config.texts["skipped"])
             return end_slots()
         intent, confidence = latest_intent(tracker)
@@ -197,8 +183,8 @@ class ActionSurveyAnswer(Action):
                 buttons=survey_buttons(metric),
             )
             return [SlotSet("survey_retry", True)]
-        _safely("survey abandoned", telemetry().survey_ended, cid, status="abandoned")
-        _safely("close", telemetry().close_conversation, cid)
+        best_effort("survey abandoned", telemetry().survey_ended, cid, status="abandoned")
+        best_effort("close", telemetry().close_conversation, cid)
         dispatcher.utter_message(text=config.texts["gave_up"])
         return end_slots()
 
@@ -222,12 +208,12 @@ class ActionSurveyAnswer(Action):
         score: int,
     ) -> list[EventType]:
         store = telemetry()
-        _safely("survey answered", store.survey_answered, cid, metric=metric.id, score=score)
+        best_effort("survey answered", store.survey_answered, cid, metric=metric.id, score=score)
         low = _first_low(tracker, config, metric, score)
         following = config.next_metric(metric.id)
         if following is not None:
             segment, _, agent = (tracker.get_slot("survey_segment") or "bot:").partition(":")
-            info = _safely("conversation lookup", store.get_conversation, cid)
+            info = best_effort("conversation lookup", store.get_conversation, cid)
             ask_and_record(
                 dispatcher, tracker, config, cid, following, segment or "bot", agent or None, info
             )
@@ -241,7 +227,7 @@ class ActionSurveyAnswer(Action):
         if low is not None:
             dispatcher.utter_message(text=config.texts["comment_prompt"])
             return [SlotSet("survey_step", f"{_COMMENT}{low}"), SlotSet("survey_retry", False)]
-        _safely("close", store.close_conversation, cid)
+        best_effort("close", store.close_conversation, cid)
         dispatcher.utter_message(text=config.texts["thanks"])
         return end_slots()
 
@@ -251,8 +237,8 @@ class ActionSurveyAnswer(Action):
     ) -> list[EventType]:
         store = telemetry()
         if text.strip() and " ".join(text.lower().split()).strip(".!") not in config.skip_phrases:
-            _safely("survey comment", store.survey_comment, cid, metric=metric_id, comment=text)
-        _safely("close", store.close_conversation, cid)
+            best_effort("survey comment", store.survey_comment, cid, metric=metric_id, comment=text)
+        best_effort("close", store.close_conversation, cid)
         dispatcher.utter_message(text=config.texts["thanks"])
         return end_slots()
 
@@ -260,7 +246,7 @@ class ActionSurveyAnswer(Action):
     def _new_question(tracker: Tracker, cid: str) -> list[EventType]:
         """The customer moved on to a new question: record the survey as abandoned and hand the
         message back to the assistant as if the survey had not been there."""
-        _safely("survey abandoned", telemetry().survey_ended, cid, status="abandoned")
+        best_effort("survey abandoned", telemetry().survey_ended, cid, status="abandoned")
         message = tracker.latest_message
         events: list[EventType] = [
             SlotSet("survey_active", False),

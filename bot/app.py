@@ -68,7 +68,7 @@ class Services:
         self.threads = DbThreads(sqlite=self.state_db.is_sqlite)
         self.timer_store = TimerStore(self.state_db)
         self.cases = CaseRepository(self.state_db)
-        self.telemetry = Telemetry(self.telemetry_store, self.threads, self.stats)
+        self.telemetry = Telemetry(self.telemetry_store, self.threads)
         self.engine = engine or EngineClient(s.rasa_url, s.rasa_token, s.rasa_timeout_seconds)
         # -- platforms and delivery --------------------------------------------------------
         outbounds: dict[str, Outbound] = {}

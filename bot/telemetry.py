@@ -1,19 +1,14 @@
-"""What the gateway records in the CX telemetry store, and its one failure policy: a telemetry
-call never breaks a conversation. Every method logs and counts a failure and carries on
-(writes are also outboxed by the store itself while its database is down)."""
+"""What the gateway records in the CX telemetry store. Telemetry never breaks a conversation:
+one policy, ``cx_telemetry.best_effort``, for every call."""
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
 from datetime import datetime
 from typing import Protocol
 
 from bot.messages import Address
 from bot.threads import DbThreads
-from cx_telemetry import ConversationInfo
-
-log = logging.getLogger(__name__)
+from cx_telemetry import ConversationInfo, best_effort
 
 
 class TelemetryWrites(Protocol):
@@ -48,63 +43,56 @@ class TelemetryWrites(Protocol):
 
 
 class Telemetry:
-    """Best-effort telemetry of the gateway. Construction does no I/O."""
+    """The gateway's telemetry, every call through ``cx_telemetry.best_effort`` (logged, never
+    raised) on the database threads. Construction does no I/O."""
 
-    def __init__(self, store: TelemetryWrites, threads: DbThreads, stats: Counter[str]) -> None:
+    def __init__(self, store: TelemetryWrites, threads: DbThreads) -> None:
         self.store = store
         self.threads = threads
-        self.stats = stats
 
     async def open_conversation(self, address: Address, locale: str) -> str | None:
         """The customer's open conversation id (opened if none is), or None on a failure."""
-        try:
-            return await self.threads.write(
-                self.store.open_conversation,
-                channel=address.channel,
-                customer_id=address.sender_id,
-                locale=locale,
-            )
-        except Exception:
-            self._failed("open_conversation")
-            return None
+        return await self.threads.write(
+            best_effort,
+            "open_conversation",
+            self.store.open_conversation,
+            channel=address.channel,
+            customer_id=address.sender_id,
+            locale=locale,
+        )
 
     async def note_turn(self, cid: str | None, by: str) -> None:
-        if cid is None:
-            return
-        try:
-            await self.threads.write(self.store.note_turn, cid, by=by)
-        except Exception:
-            self._failed(f"note_turn({by})")
+        if cid is not None:
+            await self.threads.write(best_effort, "note_turn", self.store.note_turn, cid, by=by)
 
     async def handoff_claimed(self, hid: str, agent: str, at: datetime | None) -> None:
-        try:
-            await self.threads.write(self.store.handoff_claimed, hid, agent=agent, at=at)
-        except Exception:
-            self._failed("handoff_claimed")
+        await self.threads.write(
+            best_effort, "handoff_claimed", self.store.handoff_claimed, hid, agent=agent, at=at
+        )
 
     async def handoff_agent_replied(self, hid: str, at: datetime) -> None:
-        try:
-            await self.threads.write(self.store.handoff_agent_replied, hid, at=at)
-        except Exception:
-            self._failed("handoff_agent_replied")
+        await self.threads.write(
+            best_effort, "handoff_agent_replied", self.store.handoff_agent_replied, hid, at=at
+        )
 
     async def handoff_resolved(
         self, hid: str, outcome: str, agent: str | None = None, at: datetime | None = None
     ) -> None:
-        try:
-            await self.threads.write(
-                self.store.handoff_resolved, hid, agent=agent, outcome=outcome, at=at
-            )
-        except Exception:
-            self._failed("handoff_resolved")
+        await self.threads.write(
+            best_effort,
+            "handoff_resolved",
+            self.store.handoff_resolved,
+            hid,
+            agent=agent,
+            outcome=outcome,
+            at=at,
+        )
 
     async def conversation(self, cid: str) -> ConversationInfo | None:
         """The conversation's state, or None when it is unknown or cannot be read."""
-        try:
-            return await self.threads.read(self.store.get_conversation, cid)
-        except Exception:
-            log.warning("could not read conversation %s", cid)
-            return None
+        return await self.threads.read(
+            best_effort, "conversation lookup", self.store.get_conversation, cid
+        )
 
     async def reachable(self) -> bool:
         """For ``/readyz``: True when the telemetry database answers a read."""
@@ -116,12 +104,4 @@ class Telemetry:
 
     def pseudonym(self, customer_id: str) -> str | None:
         """The customer's pseudonym, as on their conversation rows (None if the key fails)."""
-        try:
-            return self.store.pseudonym(customer_id)
-        except Exception:
-            log.exception("no pseudonym for a customer")
-            return None
-
-    def _failed(self, what: str) -> None:
-        log.exception("telemetry %s failed", what)
-        self.stats["telemetry_failed"] += 1
+        return best_effort("pseudonym", self.store.pseudonym, customer_id)

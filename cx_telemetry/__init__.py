@@ -5,6 +5,7 @@ Public API (see docs/CONTRACT.md)::
     from cx_telemetry import Settings, TelemetryStore, TelemetryError, StoreUnavailable
 """
 
+from cx_telemetry.best_effort import best_effort
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable, TelemetryError, UsageError
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
@@ -20,4 +21,5 @@ __all__ = [
     "TelemetryError",
     "TelemetryStore",
     "UsageError",
+    "best_effort",
 ]
