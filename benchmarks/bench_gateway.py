@@ -29,7 +29,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import _skip_missing_sniffio  # noqa: E402
 from tests.bot.fakes import FakeRasa, FakeTelegram  # noqa: E402
 
 SECRET = "bench-secret"
@@ -189,7 +188,6 @@ async def main() -> int:
         help="fake engine: messages processed at once (0 = unlimited; 1-2 models one Rasa process)",
     )
     args = p.parse_args()
-    _skip_missing_sniffio()  # the load generator's httpx pays the same import cost otherwise
 
     rasa_url = (os.environ.get("RASA_URL") or "http://localhost:5005").rstrip("/")
     fake: FakeRasa | None = None

@@ -61,7 +61,7 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_base_url: str = DEFAULT_SLACK_API
-    slack_staff_channel: str | None = None  # where handoff cards go (bot/handoff.py)
+    slack_staff_channel: str | None = None  # where handoff cards go (the staff desk)
     handoff_timeout: timedelta = timedelta(minutes=10)  # no claim by then: offer follow-up
 
     gateway_host: str = "127.0.0.1"
