@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,30 +22,19 @@ from contract import IDLE_INTENT, IDLE_TIMER
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class IdleTimers:
     """Schedules (one pending timer per conversation, moved by every answer) and fires them."""
 
-    def __init__(
-        self,
-        timers: TimerStore,
-        threads: DbThreads,
-        engine: EngineClient,
-        delivery: Delivery,
-        telemetry: Telemetry,
-        stats: Counter[str],
-        clock: Callable[[], datetime],
-        timeout: timedelta,
-        retry_after: timedelta,
-    ) -> None:
-        self.timers = timers
-        self.threads = threads
-        self.engine = engine
-        self.delivery = delivery
-        self.telemetry = telemetry
-        self.stats = stats
-        self.clock = clock
-        self.timeout = timeout
-        self.retry_after = retry_after
+    timers: TimerStore
+    threads: DbThreads
+    engine: EngineClient
+    delivery: Delivery
+    telemetry: Telemetry
+    stats: Counter[str]
+    clock: Callable[[], datetime]
+    timeout: timedelta
+    retry_after: timedelta
 
     async def schedule(
         self, address: Address | dict[str, Any], cid: str | None, delay: timedelta | None = None

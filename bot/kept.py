@@ -7,6 +7,7 @@ import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,22 +19,16 @@ from contract import REPLAY_TIMER_PREFIX
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class KeptMessages:
-    def __init__(
-        self,
-        timers: TimerStore,
-        threads: DbThreads,
-        stats: Counter[str],
-        clock: Callable[[], datetime],
-        first_delay_seconds: float,
-        max_delay_seconds: float,
-    ) -> None:
-        self.timers = timers
-        self.threads = threads
-        self.stats = stats
-        self.clock = clock
-        self.first_delay_seconds = first_delay_seconds
-        self.max_delay_seconds = max_delay_seconds
+    """Keeps messages as replay timers, each attempt further apart."""
+
+    timers: TimerStore
+    threads: DbThreads
+    stats: Counter[str]
+    clock: Callable[[], datetime]
+    first_delay_seconds: float
+    max_delay_seconds: float
 
     async def keep(self, msg: IncomingMessage, cid: str | None) -> None:
         """Keep a message the engine could not answer; it is replayed later."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery import Delivery
@@ -23,26 +24,17 @@ from contract import META_CHANNEL, META_CONVERSATION_ID, META_CUSTOMER_ID, META_
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Pipeline:
-    """Construction does no I/O."""
+    """The path of a customer message, through the collaborators it needs."""
 
-    def __init__(
-        self,
-        engine: EngineClient,
-        delivery: Delivery,
-        telemetry: Telemetry,
-        handoff: HandoffRouter,
-        idle: IdleTimers,
-        kept: KeptMessages,
-        stats: Counter[str],
-    ) -> None:
-        self.engine = engine
-        self.delivery = delivery
-        self.telemetry = telemetry
-        self.handoff = handoff
-        self.idle = idle
-        self.kept = kept
-        self.stats = stats
+    engine: EngineClient
+    delivery: Delivery
+    telemetry: Telemetry
+    handoff: HandoffRouter
+    idle: IdleTimers
+    kept: KeptMessages
+    stats: Counter[str]
 
     async def receive(self, msg: IncomingMessage) -> None:
         """Answer one customer message. Never raises: failures are logged and counted."""

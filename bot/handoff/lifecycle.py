@@ -4,6 +4,7 @@ return): un-pausing the engine, the telemetry of the close, and tidying the staf
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
@@ -17,20 +18,15 @@ from contract import HANDOFF_TIMEOUT_TIMER
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class CaseLifecycle:
-    def __init__(
-        self,
-        engine: EngineClient,
-        telemetry: Telemetry,
-        staff: StaffNotices,
-        timers: TimerStore,
-        threads: DbThreads,
-    ) -> None:
-        self.engine = engine
-        self.telemetry = telemetry
-        self.staff = staff
-        self.timers = timers
-        self.threads = threads
+    """The shared steps, with what they need."""
+
+    engine: EngineClient
+    telemetry: Telemetry
+    staff: StaffNotices
+    timers: TimerStore
+    threads: DbThreads
 
     async def resume(self, sender_id: str) -> bool:
         """Un-pause the engine's conversation (``ConversationPaused`` by action_handoff)."""

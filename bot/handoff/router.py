@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.delivery import Delivery
@@ -45,34 +46,21 @@ from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_TIMEOUT_TIMER
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class HandoffRouter:
-    """Moves a customer between the engine and the staff desk. Construction does no I/O."""
+    """Moves a customer between the engine and the staff desk."""
 
-    def __init__(
-        self,
-        cases: CaseRepository,
-        lifecycle: CaseLifecycle,
-        staff: StaffNotices,
-        engine: EngineClient,
-        delivery: Delivery,
-        telemetry: Telemetry,
-        timers: TimerStore,
-        threads: DbThreads,
-        stats: Counter[str],
-        clock: Callable[[], datetime],
-        timeout: timedelta,
-    ) -> None:
-        self.cases = cases
-        self.lifecycle = lifecycle
-        self.staff = staff
-        self.engine = engine
-        self.delivery = delivery
-        self.telemetry = telemetry
-        self.timers = timers
-        self.threads = threads
-        self.stats = stats
-        self.clock = clock
-        self.timeout = timeout
+    cases: CaseRepository
+    lifecycle: CaseLifecycle
+    staff: StaffNotices
+    engine: EngineClient
+    delivery: Delivery
+    telemetry: Telemetry
+    timers: TimerStore
+    threads: DbThreads
+    stats: Counter[str]
+    clock: Callable[[], datetime]
+    timeout: timedelta
 
     async def escalate(
         self, address: Address, cid: str | None, replies: Sequence[BotReply]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery import Delivery
@@ -36,32 +37,20 @@ from contract import HANDOFF_RESOLVED_INTENT
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class StaffSide:
-    """What the support staff do to a case, from the staff desk. Construction does no I/O."""
+    """What the support staff do to a case, from the staff desk."""
 
-    def __init__(
-        self,
-        cases: CaseRepository,
-        lifecycle: CaseLifecycle,
-        staff: StaffNotices,
-        engine: EngineClient,
-        delivery: Delivery,
-        telemetry: Telemetry,
-        idle: IdleTimers,
-        threads: DbThreads,
-        stats: Counter[str],
-        clock: Callable[[], datetime],
-    ) -> None:
-        self.cases = cases
-        self.lifecycle = lifecycle
-        self.staff = staff
-        self.engine = engine
-        self.delivery = delivery
-        self.telemetry = telemetry
-        self.idle = idle
-        self.threads = threads
-        self.stats = stats
-        self.clock = clock
+    cases: CaseRepository
+    lifecycle: CaseLifecycle
+    staff: StaffNotices
+    engine: EngineClient
+    delivery: Delivery
+    telemetry: Telemetry
+    idle: IdleTimers
+    threads: DbThreads
+    stats: Counter[str]
+    clock: Callable[[], datetime]
 
     async def on_staff_message(self, msg: StaffMessage) -> None:
         """A staff reply in a case thread: to the customer, as a person (``//`` = note)."""

@@ -11,8 +11,8 @@ from cx_telemetry.events.common import Args, as_time, from_conversation, insert_
 from cx_telemetry.models import Conversation, SurveyResponse
 
 
-def survey_asked(s: Session, a: Args) -> None:
-    conv = s.get(Conversation, a["cid"])
+def _ask(s: Session, a: Args, conv: Conversation | None) -> None:
+    """The response row in status ``asked`` (none if the conversation has one already)."""
     copied = from_conversation(conv)
     s.execute(
         insert_for(s, SurveyResponse)
@@ -22,7 +22,7 @@ def survey_asked(s: Session, a: Args) -> None:
             scale_max=a["scale_max"],
             status="asked",
             asked_at=as_time(a["at"]),
-            segment=a["segment"],
+            segment=a.get("segment", "bot"),
             agent=a.get("agent"),
             **{
                 **copied,
@@ -32,6 +32,11 @@ def survey_asked(s: Session, a: Args) -> None:
         )
         .on_conflict_do_nothing(index_elements=["conversation_id", "metric"])
     )
+
+
+def survey_asked(s: Session, a: Args) -> None:
+    conv = s.get(Conversation, a["cid"])
+    _ask(s, a, conv)
     if conv is not None:
         conv.survey_started = True
 
@@ -56,20 +61,9 @@ def survey_answered(s: Session, a: Args) -> None:
     )
     if s.scalar(exists) is not None:
         return  # already answered, or a score above the scale
-    conv = s.get(Conversation, a["cid"])
-    s.execute(  # answered without a recorded question: the question was asked just now
-        insert_for(s, SurveyResponse)
-        .values(
-            conversation_id=a["cid"],
-            metric=a["metric"],
-            scale_max=a["scale_max"],
-            status="asked",
-            asked_at=at,
-            segment="bot",
-            **from_conversation(conv),
-        )
-        .on_conflict_do_nothing(index_elements=["conversation_id", "metric"])
-    )
+    # answered without a recorded question: the question was asked just now
+    asked = {"cid": a["cid"], "metric": a["metric"], "scale_max": a["scale_max"], "at": at}
+    _ask(s, asked, s.get(Conversation, a["cid"]))
     s.execute(answer)
 
 

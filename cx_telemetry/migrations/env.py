@@ -8,6 +8,7 @@ from typing import Any
 from alembic import context
 
 from cx_telemetry.db import make_engine
+from cx_telemetry.migrate import own_tables_only
 from cx_telemetry.models import Base
 from cx_telemetry.settings import Settings
 
@@ -15,16 +16,11 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """The gateway's tables may share the database (``bot/state/migrations``): not ours."""
-    return not (type_ == "table" and reflected and compare_to is None)
-
-
 def _run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_ours,
+        include_object=own_tables_only,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -9,14 +9,10 @@ from alembic import context
 
 from bot.state.migrate import VERSION_TABLE
 from bot.state.schema import GatewayBase
+from cx_telemetry.migrate import own_tables_only
 
 config = context.config
 target_metadata = GatewayBase.metadata
-
-
-def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Tables of other histories (telemetry) in the same database are not ours to touch."""
-    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def _run(connection: Any) -> None:
@@ -24,7 +20,7 @@ def _run(connection: Any) -> None:
         connection=connection,
         target_metadata=target_metadata,
         version_table=VERSION_TABLE,
-        include_object=_ours,
+        include_object=own_tables_only,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -14,19 +14,21 @@ from bot.state.database import GatewayDatabase
 from bot.state.migrate import VERSION_TABLE
 from bot.state.schema import GatewayBase
 from cx_telemetry import Settings, TelemetryStore
+from cx_telemetry.migrate import own_tables_only
 from cx_telemetry.models import Base
 
 GATEWAY_TABLES = set(GatewayBase.metadata.tables)
 
 
 def _diffs(engine: Engine) -> list[Any]:
-    def ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-        return not (type_ == "table" and reflected and compare_to is None)
-
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn,
-            opts={"compare_type": True, "compare_server_default": True, "include_object": ours},
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": own_tables_only,
+            },
         )
         return list(compare_metadata(ctx, GatewayBase.metadata))
 
