@@ -156,8 +156,13 @@ def rollup(groups: dict[Key, Sums], positions: Sequence[int]) -> dict[Key, Sums]
 
 def estimates(s: Sums) -> dict[str, Estimate]:
     """The nine figures of one group from its sums (missing sums count as zero)."""
-    g = lambda name: s.get(name, 0.0)  # noqa: E731
-    i = lambda name: int(round(g(name)))  # noqa: E731
+
+    def g(name: str) -> float:
+        return s.get(name, 0.0)
+
+    def i(name: str) -> int:
+        return int(round(g(name)))
+
     return {
         "csat_pct": share_pct(i("csat_k"), i("csat_n")),
         "ces_mean": mean_t(i("ces_n"), g("ces_sum"), g("ces_sq")),

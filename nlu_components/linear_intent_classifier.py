@@ -161,13 +161,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         probas = self.clf.predict_proba(self._create_x(messages)[0])
         intents = self.clf.classes_
         for message, row in zip(messages, probas, strict=True):
-            ranking = sorted(
-                (
-                    {"name": str(k), "confidence": float(v)}
-                    for k, v in zip(intents, row, strict=True)
-                ),
-                key=lambda e: -e["confidence"],
-            )
+            ranked = sorted(zip(intents, row, strict=True), key=lambda kv: -float(kv[1]))
+            ranking = [{"name": str(k), "confidence": float(v)} for k, v in ranked]
             message.set("intent", ranking[0], add_to_output=True)
             if self.config[RANKING_LENGTH] > 0:
                 ranking = ranking[: self.config[RANKING_LENGTH]]
