@@ -6,10 +6,13 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.bot.conftest import SLACK_SECRET, Running, wait_for
+from bot import Settings
+from cx_telemetry import TelemetryStore
+from tests.bot.conftest import SLACK_SECRET, Running, running, wait_for
 from tests.bot.fakes import FakeRasa, FakeSlack, slack_headers
 
 _ids = itertools.count(1)
@@ -87,6 +90,24 @@ async def test_malformed_json_400_and_big_body_413(gw: Running) -> None:
         "/webhooks/slack", content=big, headers=slack_headers(SLACK_SECRET, big, "application/json")
     )
     assert r.status_code == 413
+    latin = b"payload=%7B%7D&text=caf\xe9"  # not UTF-8: bolt's adapter would fail on it
+    r = await gw.client.post(
+        "/webhooks/slack",
+        content=latin,
+        headers=slack_headers(SLACK_SECRET, latin, "application/x-www-form-urlencoded"),
+    )
+    assert r.status_code == 400
+
+
+async def test_unconfigured_signing_secret_accepts_nothing(
+    with_settings: Callable[..., Settings], store: TelemetryStore, fake_rasa: FakeRasa
+) -> None:
+    async with running(with_settings(slack_signing_secret=None), store) as gw:
+        body = json.dumps(event(dm("hi"))).encode()
+        unsigned = slack_headers("", body, "application/json")  # "signed" with an empty secret
+        r = await gw.client.post("/webhooks/slack", content=body, headers=unsigned)
+        assert r.status_code == 403
+    assert fake_rasa.calls == []
 
 
 async def test_dm_is_answered_after_the_ack(
