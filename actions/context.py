@@ -1,6 +1,7 @@
-"""What every action needs: the settings, the telemetry store, the shop backend, the survey file
-and the conversation id. All created on first use (rasa-sdk imports this package and constructs
-every action without arguments, so nothing here may touch a file or a database at import time).
+"""What every action needs: the settings, the telemetry store, the shop backend, verification,
+the survey file and the conversation id. All created on first use (rasa-sdk imports this package
+and constructs every action without arguments, so nothing here may touch a file or a database at
+import time).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from actions.backend import ShopBackend
 from actions.demo_shop import backend_from_settings
 from actions.settings import Settings
 from actions.survey_config import SurveyConfig, load_survey_config
+from actions.verification import Chat, Verification
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore, best_effort
 
@@ -66,14 +68,19 @@ def backend() -> ShopBackend:
 
 
 @lru_cache(maxsize=1)
+def verification() -> Verification:
+    return Verification.from_settings(settings(), backend(), telemetry())
+
+
+@lru_cache(maxsize=1)
 def survey_config() -> SurveyConfig:
     return load_survey_config()
 
 
 def reset_caches() -> None:
-    """Forget the cached settings, store, backend and survey file (tests switch settings
-    between cases)."""
-    for cached in (settings, telemetry, backend, survey_config):
+    """Forget the cached settings, store, backend, verification and survey file (tests switch
+    settings between cases)."""
+    for cached in (settings, telemetry, backend, verification, survey_config):
         cached.cache_clear()
 
 
@@ -108,6 +115,11 @@ def conversation_id(tracker: Tracker) -> str | None:
         channel=channel_of(tracker),
         customer_id=tracker.sender_id,
     )
+
+
+def chat_of(tracker: Tracker) -> Chat:
+    """The chat as verification knows it: the engine's sender id and this turn's conversation."""
+    return Chat(tracker.sender_id, conversation_id(tracker))
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:

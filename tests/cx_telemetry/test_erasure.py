@@ -57,7 +57,7 @@ def test_forget_removes_everything_about_one_customer(
     assert (
         out.strip() == "removed conversations=2 survey_responses=3 handoffs=0"
         " verification_attempts=0 customer_links=0 timers=1 handoff_cases=0 handoff_actions=0"
-        " outbox_events=2"
+        " verified_chats=0 one_time_codes=0 verification_failures=0 outbox_events=2"
     )
 
     dump = _dump(store)
