@@ -1,4 +1,4 @@
-"""The shop's systems as the assistant sees them: orders and refunds.
+"""The shop's systems as the assistant sees them: customers, orders and refunds.
 
 `ShopBackend` is the interface a real deployment implements against its order system; the
 seeded stand-in that makes the assistant work out of the box is `actions.demo_shop`.
@@ -15,10 +15,12 @@ from typing import Protocol
 __all__ = [
     "BackendError",
     "CancelOutcome",
+    "Customer",
     "Order",
     "OrderStatus",
     "Refund",
     "ShopBackend",
+    "normalise_email",
     "normalise_order_id",
 ]
 
@@ -78,13 +80,39 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Customer:
+    """A shop customer: who owns orders and where their mail goes (``email`` normalised)."""
+
+    customer_id: str
+    first_name: str
+    email: str
+    phone: str | None
+    created_on: date
+
+
+@dataclass(frozen=True)
 class CancelOutcome:
     cancelled: bool
     order: Order
 
 
 class ShopBackend(Protocol):
+    """Every call raises ``BackendError`` when the shop's systems cannot answer."""
+
     def get_order(self, order_id: str) -> Order | None: ...
+    def get_customer(self, customer_id: str) -> Customer | None: ...
+    def customer_by_email(self, email: str) -> Customer | None:
+        """The customer whose address is ``email`` (compared after ``normalise_email``)."""
+        ...
+
+    def customer_of_order(self, order_id: str) -> Customer | None:
+        """The order's owner; None when there is no such order."""
+        ...
+
+    def orders_of_customer(self, customer_id: str, limit: int | None = None) -> list[Order]:
+        """The customer's orders, newest first (at most ``limit``)."""
+        ...
+
     def cancel_order(self, order_id: str) -> CancelOutcome: ...
     def get_refund(self, order_id: str) -> Refund | None: ...
     def request_refund(self, order_id: str) -> Refund: ...
@@ -97,3 +125,9 @@ def normalise_order_id(text: str) -> str | None:
     if not match or not 10000 <= int(match.group(1)) <= 99999:
         return None
     return match.group(1)
+
+
+def normalise_email(text: str) -> str:
+    """An e-mail address as the shop keeps it: trimmed and lower-cased ("Ana@Example.com " and
+    "ana@example.com" are one address, as every mail provider treats them)."""
+    return text.strip().lower()

@@ -1,6 +1,7 @@
-"""What every action needs: the telemetry store, the shop backend, the survey file and the
-conversation id. All created on first use (rasa-sdk imports this package and constructs every
-action without arguments, so nothing here may touch a file or a database at import time).
+"""What every action needs: the settings, the telemetry store, the shop backend, verification,
+the survey file and the conversation id. All created on first use (rasa-sdk imports this package
+and constructs every action without arguments, so nothing here may touch a file or a database at
+import time).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from actions.backend import ShopBackend
-from actions.demo_shop import backend_from_env
+from actions.demo_shop import backend_from_settings
+from actions.settings import Settings
 from actions.survey_config import SurveyConfig, load_survey_config
-from cx_telemetry import Settings, TelemetryStore, best_effort
+from actions.verification import Chat, Verification
+from cx_telemetry import Settings as TelemetrySettings
+from cx_telemetry import TelemetryStore, best_effort
 
 SUPPORT_INTENTS = frozenset(
     [
@@ -49,13 +53,23 @@ SUPPORT_INTENTS = frozenset(
 
 
 @lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
 def telemetry() -> TelemetryStore:
-    return TelemetryStore.from_settings(Settings.from_env())
+    return TelemetryStore.from_settings(TelemetrySettings.from_env())
 
 
 @lru_cache(maxsize=1)
 def backend() -> ShopBackend:
-    return backend_from_env()
+    return backend_from_settings(settings())
+
+
+@lru_cache(maxsize=1)
+def verification() -> Verification:
+    return Verification.from_settings(settings(), backend(), telemetry())
 
 
 @lru_cache(maxsize=1)
@@ -64,8 +78,9 @@ def survey_config() -> SurveyConfig:
 
 
 def reset_caches() -> None:
-    """Forget the cached store, backend and survey file (tests switch settings between cases)."""
-    for cached in (telemetry, backend, survey_config):
+    """Forget the cached settings, store, backend, verification and survey file (tests switch
+    settings between cases)."""
+    for cached in (settings, telemetry, backend, verification, survey_config):
         cached.cache_clear()
 
 
@@ -100,6 +115,11 @@ def conversation_id(tracker: Tracker) -> str | None:
         channel=channel_of(tracker),
         customer_id=tracker.sender_id,
     )
+
+
+def chat_of(tracker: Tracker) -> Chat:
+    """The chat as verification knows it: the engine's sender id and this turn's conversation."""
+    return Chat(tracker.sender_id, conversation_id(tracker))
 
 
 def latest_intent(tracker: Tracker) -> tuple[str | None, float]:

@@ -1,11 +1,10 @@
-"""`DemoShopBackend`: a seeded stand-in for the shop's systems (a SQLite file under `var/`, 50
-orders in every state) so the assistant works out of the box and tests have known orders."""
+"""`DemoShopBackend`: a seeded stand-in for the shop's systems (a SQLite file under `var/`, 20
+customers owning 50 orders in every state, seeded by `actions.demo_seed`) so the assistant works
+out of the box and tests have known customers and orders."""
 
 from __future__ import annotations
 
 import json
-import os
-import random
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,24 +15,26 @@ from pathlib import Path
 from actions.backend import (
     BackendError,
     CancelOutcome,
+    Customer,
     Order,
     OrderStatus,
     Refund,
     RefundStatus,
     ShopBackend,
+    normalise_email,
 )
+from actions.demo_seed import create_and_seed
+from actions.settings import Settings
 
 
-def backend_from_env() -> ShopBackend:
+def backend_from_settings(settings: Settings) -> ShopBackend:
     """The demo backend on `SHOP_DEMO_DB` (default `var/demo_shop.sqlite3`)."""
-    return DemoShopBackend(Path(os.environ.get("SHOP_DEMO_DB", "var/demo_shop.sqlite3")))
+    return DemoShopBackend(settings.shop_demo_db)
 
 
 class DemoShopBackend:
-    """Seeded demo orders 10001-10050 in a SQLite file, created on first use."""
-
-    FIRST_ORDER = 10001
-    ORDER_COUNT = 50
+    """Seeded demo customers C1001-C1020 and orders 10001-10050 in a SQLite file, created on
+    first use."""
 
     def __init__(self, path: Path, seed: int = 7) -> None:
         self.path = path
@@ -49,6 +50,33 @@ class DemoShopBackend:
         with self._connect() as db:
             row = db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
         return _order(row) if row else None
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        return self._customer("SELECT * FROM customers WHERE customer_id = ?", customer_id)
+
+    def customer_by_email(self, email: str) -> Customer | None:
+        return self._customer("SELECT * FROM customers WHERE email = ?", normalise_email(email))
+
+    def customer_of_order(self, order_id: str) -> Customer | None:
+        return self._customer(
+            "SELECT c.* FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
+            "WHERE o.order_id = ?",
+            order_id,
+        )
+
+    def orders_of_customer(self, customer_id: str, limit: int | None = None) -> list[Order]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM orders WHERE customer_id = ? "
+                "ORDER BY placed_on DESC, order_id DESC LIMIT ?",
+                (customer_id, -1 if limit is None else limit),
+            ).fetchall()
+        return [_order(row) for row in rows]
+
+    def _customer(self, sql: str, key: str) -> Customer | None:
+        with self._connect() as db:
+            row = db.execute(sql, (key,)).fetchone()
+        return _customer(row) if row else None
 
     def get_refund(self, order_id: str) -> Refund | None:
         with self._connect() as db:
@@ -115,115 +143,10 @@ class DemoShopBackend:
             db = sqlite3.connect(self.path, timeout=5)
             try:
                 with db:
-                    db.executescript(_SCHEMA)
-                    if db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0:
-                        _seed(db, self.today(), random.Random(self.seed))
+                    create_and_seed(db, self.today(), self.seed)
             finally:
                 db.close()
             self._ready = True
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    order_id TEXT PRIMARY KEY, status TEXT NOT NULL, placed_on TEXT NOT NULL,
-    items TEXT NOT NULL, total_cents INTEGER NOT NULL, currency TEXT NOT NULL,
-    payment_method TEXT NOT NULL, carrier TEXT, tracking_number TEXT,
-    estimated_delivery TEXT, delivered_on TEXT, cancelled_on TEXT
-);
-CREATE TABLE IF NOT EXISTS refunds (
-    order_id TEXT PRIMARY KEY REFERENCES orders(order_id), amount_cents INTEGER NOT NULL,
-    currency TEXT NOT NULL, status TEXT NOT NULL, requested_on TEXT NOT NULL,
-    expected_by TEXT, paid_on TEXT
-);
-"""
-
-_PRODUCTS = [
-    ("Wireless earbuds", 5990),
-    ("Phone case", 1490),
-    ("Running shoes", 8900),
-    ("Desk lamp", 3450),
-    ("Coffee grinder", 4990),
-    ("Yoga mat", 2490),
-    ("Backpack", 6490),
-    ("Water bottle", 1990),
-    ("Bluetooth speaker", 7990),
-    ("Wool scarf", 2990),
-    ("Cast-iron pan", 3990),
-    ("Board game", 3490),
-]
-_CARRIERS = ["DHL", "UPS", "DPD", "Royal Mail"]
-_PAYMENTS = ["Visa", "Mastercard", "PayPal", "Apple Pay", "Klarna"]
-# The first five orders are fixed so documentation and tests can name them.
-_FIXED_STATES = ["processing", "shipped", "delivered", "cancelled", "refunded"]
-_MIX = (
-    ["processing"] * 9
-    + ["shipped"] * 11
-    + ["delivered"] * 13
-    + ["cancelled"] * 5
-    + ["refunded"] * 7
-)
-
-
-def _seed(db: sqlite3.Connection, today: date, rng: random.Random) -> None:
-    states = _FIXED_STATES + rng.sample(_MIX, len(_MIX))
-    for offset, status in enumerate(states):
-        order_id = str(DemoShopBackend.FIRST_ORDER + offset)
-        items = rng.sample(_PRODUCTS, rng.randint(1, 3))
-        total = sum(price for _, price in items)
-        age = {"processing": 1, "shipped": 3, "delivered": 10, "cancelled": 6, "refunded": 25}[
-            status
-        ]
-        placed = today - timedelta(days=age + rng.randint(0, 2))
-        carrier = rng.choice(_CARRIERS) if status in ("shipped", "delivered", "refunded") else None
-        tracking = f"{carrier[:2].upper()}{rng.randint(10**9, 10**10 - 1)}" if carrier else None
-        estimated = {
-            "processing": today + timedelta(days=3),
-            "shipped": today + timedelta(days=1),
-        }.get(status)
-        delivered = placed + timedelta(days=3) if status in ("delivered", "refunded") else None
-        cancelled = placed + timedelta(days=1) if status == "cancelled" else None
-        db.execute(
-            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, 'EUR', ?, ?, ?, ?, ?, ?)",
-            (
-                order_id,
-                status,
-                placed.isoformat(),
-                json.dumps([name for name, _ in items]),
-                total,
-                rng.choice(_PAYMENTS),
-                carrier,
-                tracking,
-                _iso(estimated),
-                _iso(delivered),
-                _iso(cancelled),
-            ),
-        )
-        if status == "refunded":
-            paid = today - timedelta(days=rng.randint(1, 5))
-            db.execute(
-                "INSERT INTO refunds VALUES (?, ?, 'EUR', 'paid', ?, ?, ?)",
-                (
-                    order_id,
-                    total,
-                    (paid - timedelta(days=8)).isoformat(),
-                    paid.isoformat(),
-                    paid.isoformat(),
-                ),
-            )
-        elif status == "delivered" and offset % 4 == 0:
-            db.execute(
-                "INSERT INTO refunds VALUES (?, ?, 'EUR', 'processing', ?, ?, NULL)",
-                (
-                    order_id,
-                    total,
-                    (today - timedelta(days=2)).isoformat(),
-                    (today + timedelta(days=5)).isoformat(),
-                ),
-            )
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _day(value: str | None) -> date | None:
@@ -244,6 +167,16 @@ def _order(row: sqlite3.Row) -> Order:
         estimated_delivery=_day(row["estimated_delivery"]),
         delivered_on=_day(row["delivered_on"]),
         cancelled_on=_day(row["cancelled_on"]),
+    )
+
+
+def _customer(row: sqlite3.Row) -> Customer:
+    return Customer(
+        customer_id=row["customer_id"],
+        first_name=row["first_name"],
+        email=row["email"],
+        phone=row["phone"],
+        created_on=date.fromisoformat(row["created_on"]),
     )
 
 

@@ -23,6 +23,7 @@ from cx_telemetry.settings import Settings
 from cx_telemetry.store import TelemetryStore
 
 PROG = "cx-telemetry"
+SHOP = "shop"  # --customer shop:<shop customer id>; no channel has this name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -77,7 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true", help="print JSON")
     r.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML page")
     f = sub.add_parser("forget", help="erase everything about one customer")
-    f.add_argument("--customer", required=True, metavar="CHANNEL:USER_ID")
+    f.add_argument(
+        "--customer",
+        required=True,
+        metavar="CHANNEL:USER_ID|shop:CUSTOMER_ID",
+        help="a chat (telegram:42) or a shop customer with every chat linked to them (shop:C1001)",
+    )
     g = sub.add_parser("purge", help="delete telemetry older than the retention period")
     g.add_argument("--older-than", required=True, metavar="AGE", help="e.g. 365d")
     s = sub.add_parser("seed-demo", help="insert synthetic telemetry (marked synthetic)")
@@ -124,9 +130,17 @@ def _run(args: argparse.Namespace) -> int:
 
                 out.write(text_table(report))
     elif args.command == "forget":
-        if ":" not in args.customer:
-            raise UsageError("--customer must look like CHANNEL:USER_ID, e.g. telegram:42")
-        counts = store.forget(args.customer, also=load_targets(os.environ))
+        kind, _, ident = args.customer.partition(":")
+        if not kind or not ident:
+            raise UsageError(
+                "--customer must look like CHANNEL:USER_ID (telegram:42) or shop:CUSTOMER_ID"
+            )
+        targets = load_targets(os.environ)
+        counts = (
+            store.forget_shop_customer(ident, also=targets)
+            if kind == SHOP
+            else store.forget(args.customer, also=targets)
+        )
         print("removed " + " ".join(f"{k}={v}" for k, v in counts.items()), file=out)
     elif args.command == "purge":
         cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)

@@ -8,7 +8,7 @@ without this package importing them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -17,7 +17,14 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from cx_telemetry.models import AppliedEvent, Conversation, Handoff, SurveyResponse
+from cx_telemetry.models import (
+    AppliedEvent,
+    Conversation,
+    CustomerLink,
+    Handoff,
+    SurveyResponse,
+    VerificationAttempt,
+)
 from cx_telemetry.outbox import Outbox
 
 CHUNK = 500
@@ -26,12 +33,15 @@ ENTRY_POINT_GROUP = "cx_telemetry.erasure"
 
 @dataclass(frozen=True)
 class ErasureSubject:
-    """One customer to forget: raw ids (``telegram:42``), their pseudonyms and every
-    conversation id telemetry knew for them (including ones still in the outbox)."""
+    """One customer to forget: raw ids (``telegram:42``) when known, the pseudonyms of their
+    chats and every conversation id telemetry knew for them (including ones still in the
+    outbox)."""
 
     customer_ids: tuple[str, ...]
     pseudonyms: tuple[str, ...]
     conversation_ids: tuple[str, ...]
+    # ``forget --customer shop:<id>``: the shop customer (their chats are in ``pseudonyms``)
+    shop_customer_ids: tuple[str, ...] = ()
 
 
 class ErasureTarget(Protocol):
@@ -53,56 +63,140 @@ def chunks(ids: Sequence[str]) -> Iterable[list[str]]:
         yield list(ids[i : i + CHUNK])
 
 
-def _forget_outbox(outbox: Outbox, customer: str, cids: set[str], hids: set[str]) -> int:
+@dataclass(frozen=True)
+class Found:
+    """What telemetry knows of one subject: its chats (pseudonyms) and conversation ids, the
+    database's and the outbox's."""
+
+    chats: frozenset[str]
+    conversation_ids: frozenset[str]
+
+
+def find_subject(s: Session, outbox: Outbox, chats: set[str], customer_key: str | None) -> Found:
+    """The conversations of ``chats``; with a shop ``customer_key``, first every chat that was
+    ever linked to it (links, conversations that carried the key, links waiting in the
+    outbox), so no chat of the customer is left out."""
+    chats = set(chats)
     events = list(outbox.all_files())
-    for _path, args in events:  # conversations and handoffs opened while the database was down
-        if args.get("customer") == customer and args.get("id"):
-            cids.add(str(args["id"]))
-    for _path, args in events:
-        if args.get("cid") in cids and args.get("id"):
-            hids.add(str(args["id"]))
-    removed = 0
-    for path, args in events:
-        if args.get("customer") == customer or args.get("cid") in cids or args.get("hid") in hids:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    if customer_key is not None:
+        chats |= set(
+            s.scalars(
+                select(Conversation.customer).where(Conversation.customer_key == customer_key)
+            )
+        )
+        chats |= set(
+            s.scalars(select(CustomerLink.chat).where(CustomerLink.customer_key == customer_key))
+        )
+        chats |= {
+            str(a["customer"])
+            for _, a in events
+            if a.get("customer_key") == customer_key and a.get("customer")
+        }
+    cids: set[str] = set()
+    for chunk in chunks(sorted(chats)):
+        cids |= set(s.scalars(select(Conversation.id).where(Conversation.customer.in_(chunk))))
+    if customer_key is not None:
+        cids |= set(
+            s.scalars(select(Conversation.id).where(Conversation.customer_key == customer_key))
+        )
+    # conversations opened while the database was down
+    cids |= {str(a["id"]) for _, a in events if a.get("customer") in chats and a.get("id")}
+    return Found(frozenset(chats), frozenset(cids))
 
 
-def forget_customer(s: Session, outbox: Outbox, customer: str) -> tuple[dict[str, int], set[str]]:
-    """Delete the telemetry of one customer pseudonym: conversations, their survey responses
-    and handoffs, and waiting outbox events. Returns the counts removed and the conversation
-    ids that were the customer's (for the other erasure targets)."""
-    cids = set(s.scalars(select(Conversation.id).where(Conversation.customer == customer)))
-    removed_outbox = _forget_outbox(outbox, customer, cids, set())
-    hids = (
-        set(s.scalars(select(Handoff.id).where(Handoff.conversation_id.in_(cids))))
-        if cids
-        else set()
-    )
-    counts = {"conversations": 0, "survey_responses": 0, "handoffs": 0}
+def erase(s: Session, outbox: Outbox, found: Found, customer_key: str | None) -> dict[str, int]:
+    """Delete what ``find_subject`` found: conversations with their survey responses,
+    handoffs and verification attempts, the chats' customer links, and waiting outbox events.
+    Returns the counts removed by table."""
+    cids = sorted(found.conversation_ids)
+    hids: set[str] = set()
+    for chunk in chunks(cids):
+        hids |= set(s.scalars(select(Handoff.id).where(Handoff.conversation_id.in_(chunk))))
+    counts = dict.fromkeys(("conversations", "survey_responses", "handoffs"), 0)
+    counts.update(verification_attempts=0, customer_links=0)
     tables: list[tuple[str, Any]] = [
         ("survey_responses", SurveyResponse.conversation_id),
         ("handoffs", Handoff.conversation_id),
+        ("verification_attempts", VerificationAttempt.conversation_id),
         ("conversations", Conversation.id),
     ]
-    for chunk in chunks(sorted(cids)):
+    for chunk in chunks(cids):
         for name, col in tables:
             result: Any = s.execute(delete(col.class_).where(col.in_(chunk)))
             counts[name] += int(result.rowcount or 0)
-    counts["outbox_events"] = removed_outbox + _forget_outbox(outbox, customer, cids, hids)
-    return counts, cids
+    links = [
+        delete(CustomerLink).where(CustomerLink.chat.in_(c)) for c in chunks(sorted(found.chats))
+    ]
+    if customer_key is not None:
+        links.append(delete(CustomerLink).where(CustomerLink.customer_key == customer_key))
+    for stmt in links:
+        result = s.execute(stmt)
+        counts["customer_links"] += int(result.rowcount or 0)
+    events = list(outbox.all_files())
+    hids |= {
+        str(a["id"]) for _, a in events if a.get("cid") in found.conversation_ids and a.get("id")
+    }
+    removed = 0
+    for path, a in events:
+        if (
+            a.get("customer") in found.chats
+            or a.get("cid") in found.conversation_ids
+            or a.get("hid") in hids
+            or (customer_key is not None and a.get("customer_key") == customer_key)
+        ):
+            path.unlink(missing_ok=True)
+            removed += 1
+    counts["outbox_events"] = removed
+    return counts
+
+
+def forget_subject(
+    run: Callable[[Callable[[Session], Any]], Any],
+    outbox: Outbox,
+    customer_ids: tuple[str, ...],
+    chats: set[str],
+    customer_key: str | None,
+    shop_customer_ids: tuple[str, ...],
+    also: Sequence[ErasureTarget],
+) -> dict[str, int]:
+    """``TelemetryStore.forget`` and ``forget_shop_customer``: find the subject, let the other
+    targets forget it, then erase telemetry's rows (``run`` is the store's transaction).
+    The other targets go first: if one fails, telemetry still knows every chat of the
+    subject, and running ``forget`` again finds them all."""
+    found: Found = run(lambda s: find_subject(s, outbox, chats, customer_key))
+    subject = ErasureSubject(
+        customer_ids,
+        tuple(sorted(found.chats)),
+        tuple(sorted(found.conversation_ids)),
+        shop_customer_ids,
+    )
+    others: dict[str, int] = {}
+    for target in also:
+        others.update(target.forget(subject))
+    counts: dict[str, int] = run(lambda s: erase(s, outbox, found, customer_key))
+    outbox_events = counts.pop("outbox_events")
+    return {**counts, **others, "outbox_events": outbox_events}
 
 
 def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
-    """Delete conversations opened before ``cutoff`` with their responses and handoffs, plus
-    any response, handoff or applied-event record older than ``cutoff``."""
+    """Delete conversations opened before ``cutoff`` with their responses, handoffs and
+    verification attempts, plus any such record, applied-event record or customer link (by
+    its end) older than ``cutoff``."""
     old = select(Conversation.id).where(Conversation.opened_at < cutoff)
     steps: list[tuple[str, Any]] = [
         ("survey_responses", delete(SurveyResponse).where(SurveyResponse.conversation_id.in_(old))),
         ("survey_responses", delete(SurveyResponse).where(SurveyResponse.asked_at < cutoff)),
         ("handoffs", delete(Handoff).where(Handoff.conversation_id.in_(old))),
         ("handoffs", delete(Handoff).where(Handoff.requested_at < cutoff)),
+        (
+            "verification_attempts",
+            delete(VerificationAttempt).where(VerificationAttempt.conversation_id.in_(old)),
+        ),
+        (
+            "verification_attempts",
+            delete(VerificationAttempt).where(VerificationAttempt.at < cutoff),
+        ),
+        ("customer_links", delete(CustomerLink).where(CustomerLink.expires_at < cutoff)),
         ("conversations", delete(Conversation).where(Conversation.opened_at < cutoff)),
         ("applied_events", delete(AppliedEvent).where(AppliedEvent.applied_at < cutoff)),
     ]

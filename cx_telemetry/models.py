@@ -3,7 +3,9 @@
 No foreign keys between the tables on purpose: writes reach the database through per-process
 outboxes, so a survey answer may legitimately arrive before the conversation row of another
 process. Erasure and retention delete by ``conversation_id`` explicitly (see ``erasure.py``).
-Customers appear only as HMAC pseudonyms (``conversations.customer``).
+Customers appear only as HMAC pseudonyms: ``conversations.customer`` of the platform id,
+``customer_key`` of the shop customer id once the chat is verified, and orders as
+``order_keys``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
     customer: Mapped[str] = mapped_column(String(64), index=True)  # HMAC pseudonym
+    # one customer across channels: HMAC of the shop customer id while the chat is verified,
+    # else the same as ``customer``
+    customer_key: Mapped[str] = mapped_column(String(64), index=True)
+    verified_at: Mapped[datetime | None]  # when the chat was verified (in or before this one)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
@@ -70,6 +76,11 @@ class Conversation(Base):
     agent: Mapped[str | None] = mapped_column(String(128))  # last agent who claimed a handoff
     survey_started: Mapped[bool] = mapped_column(default=False)
     synthetic: Mapped[bool] = mapped_column(default=False)
+    order_keys: Mapped[list[str]] = mapped_column(default=list)  # HMAC pseudonyms of orders
+    # the same customer came back about the same topic (support intent or order) within 7
+    # days of this conversation, on any channel (see events/customers.py)
+    recontacted: Mapped[bool] = mapped_column(default=False)
+    recontacted_at: Mapped[datetime | None]
 
 
 class SurveyResponse(Base):
@@ -153,3 +164,31 @@ class AppliedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(ID, primary_key=True)
     applied_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CustomerLink(Base):
+    """A chat (platform pseudonym) verified for a shop customer (``customer_key``) until
+    ``expires_at``: conversations the chat opens meanwhile carry the customer key. Kept after
+    it ends, so erasure by shop customer finds every chat that was theirs."""
+
+    __tablename__ = "customer_links"
+
+    chat: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_key: Mapped[str] = mapped_column(String(64), index=True)
+    linked_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class VerificationAttempt(Base):
+    """One try at proving who you are: an order's e-mail, a code request or a typed code, and
+    how it went. Never the e-mail or the code itself."""
+
+    __tablename__ = "verification_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # order_email | code_request | code
+    outcome: Mapped[str] = mapped_column(String(16))  # ok|wrong|expired|no_code|locked|mail_failed
+    at: Mapped[datetime] = mapped_column(index=True)
+    synthetic: Mapped[bool] = mapped_column(default=False)

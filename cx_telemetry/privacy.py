@@ -17,6 +17,9 @@ _CARD = re.compile(r"(?<![\w])(?:\d[ -]?){12,18}\d(?![\w])")
 _PHONE = re.compile(r"(?<![\w+])\+?(?:[(]?\d[)]?[ .-]?){6,14}\d(?![\w])")
 
 MAX_COMMENT_CHARS = 2000
+# Pseudonyms of things other than platform ids are keyed apart from them: no channel is named so.
+SHOP_CUSTOMER_PREFIX = "shop-customer:"
+ORDER_PREFIX = "order:"
 
 
 def redact(text: str) -> str:

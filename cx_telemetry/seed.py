@@ -33,6 +33,8 @@ INTENTS = (
 )  # fmt: skip
 AGENTS = ("Ana (U01)", "Ben (U02)", "Chen (U03)", "Dara (U04)", "Emil (U05)", "Fay (U06)")
 MODELS = (("2026.11.1", 0.7), ("2026.10.3", 0.3))
+VERIFIED_SHARE = 0.4
+RECONTACT_SHARE = {"contained": 0.12, "escalated": 0.2}  # came back about the same topic
 COMMENTS = (
     "took far too long to get an answer",
     "the bot did not understand my question",
@@ -76,7 +78,7 @@ def _secs(rng: random.Random, median: float) -> float:
 
 
 def _conversation(
-    rng: random.Random, ids: _Ids, n: int, start: datetime, span_s: float
+    rng: random.Random, extra: random.Random, ids: _Ids, n: int, start: datetime, span_s: float
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
     cid = ids(1)
     channel = _pick(rng, CHANNELS)
@@ -107,12 +109,18 @@ def _conversation(
         t = handoff["resolved_at"]
         agent = handoff["agent"]
     closed = t + timedelta(seconds=rng.random() * 300)
+    who = rng.randrange(max(1, n // 3))
+    customer = hashlib.sha256(f"demo:{channel}:{who}".encode()).hexdigest()
+    outcome = "escalated" if handoff else ("contained" if intent else "abandoned")
+    verified = extra.random() < VERIFIED_SHARE  # then one key for the customer on every channel
+    back = extra.random() < RECONTACT_SHARE.get(outcome, 0.0)
     conv = {
-        "id": cid, "channel": channel,
-        "customer": hashlib.sha256(f"demo:{channel}:{rng.randrange(max(1, n // 3))}".encode()).hexdigest(),
+        "id": cid, "channel": channel, "customer": customer,
+        "customer_key": hashlib.sha256(f"demo:shop:{who}".encode()).hexdigest() if verified else customer,
+        "verified_at": opened if verified else None, "order_keys": [],
+        "recontacted": back, "recontacted_at": closed + timedelta(days=extra.random() * 7) if back else None,
         "opened_at": opened, "closed_at": closed, "last_activity_at": closed, "last_bot_at": closed,
-        "outcome": "escalated" if handoff else ("contained" if intent else "abandoned"),
-        "locale": "en", "model_version": model,
+        "outcome": outcome, "locale": "en", "model_version": model,
         "intents_seen": ["greet", intent] if intent else ["greet"],
         "support_intents": [intent] if intent else [], "last_support_intent": intent,
         "fallback_count": int(rng.random() < 0.2) + int(rng.random() < 0.05),
@@ -198,6 +206,7 @@ def seed_demo(
     with their survey responses and handoffs; returns row counts per table. Same seed, same
     end -> same data."""
     rng = random.Random(seed)
+    extra = random.Random(seed + 0x5EED)  # fields added later: the older ones stay as they were
     ids = _Ids(seed)
     end = (end or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
     start = end - timedelta(days=days)
@@ -211,7 +220,7 @@ def seed_demo(
         size = min(BATCH, conversations - done)
         convs, resps, hands = [], [], []
         for _ in range(size):
-            conv, responses, handoff = _conversation(rng, ids, conversations, start, span)
+            conv, responses, handoff = _conversation(rng, extra, ids, conversations, start, span)
             convs.append(conv)
             resps.extend(responses)
             if handoff:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
 from cx_telemetry.models import Conversation, Handoff
-from cx_telemetry.privacy import redact
+from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
 from cx_telemetry.store_core import ReplayResult, StoreCore, iso
@@ -28,6 +28,8 @@ TURN_BY = ("customer", "bot", "agent")
 END_STATUSES = ("skipped", "expired", "abandoned")
 OUTCOMES = ("contained", "escalated", "abandoned")
 HANDOFF_OUTCOMES = ("resolved", "returned", "cancelled", "timed_out")
+ATTEMPT_KINDS = ("order_email", "code_request", "code")
+ATTEMPT_OUTCOMES = ("ok", "wrong", "expired", "no_code", "locked", "mail_failed")
 SEGMENTS = ("bot", "agent")
 
 
@@ -103,24 +105,7 @@ class TelemetryStore(StoreCore):
                     Handoff.conversation_id == cid, Handoff.resolved_at.is_(None)
                 )
             )
-            return ConversationInfo(
-                id=c.id,
-                channel=c.channel,
-                opened_at=c.opened_at,
-                closed_at=c.closed_at,
-                outcome=c.outcome,
-                support_intents=tuple(c.support_intents or ()),
-                last_support_intent=c.last_support_intent,
-                fallback_count=c.fallback_count,
-                customer_turns=c.customer_turns,
-                bot_turns=c.bot_turns,
-                last_bot_at=c.last_bot_at,
-                survey_started=c.survey_started,
-                handoff_open=open_h is not None,
-                agent_turns=c.agent_turns,
-                locale=c.locale,
-                model_version=c.model_version,
-            )
+            return ConversationInfo.of(c, handoff_open=open_h is not None)
 
         return self.run(read)
 
@@ -215,36 +200,71 @@ class TelemetryStore(StoreCore):
             h = s.scalar(
                 select(Handoff).where(Handoff.conversation_id == cid, Handoff.resolved_at.is_(None))
             )
-            if h is None:
-                return None
-            return HandoffInfo(
-                id=h.id,
-                conversation_id=h.conversation_id,
-                reason=h.reason,
-                requested_at=h.requested_at,
-                claimed_at=h.claimed_at,
-                agent=h.agent,
-                first_reply_at=h.first_reply_at,
-                resolved_at=h.resolved_at,
-                outcome=h.outcome,
-            )
+            return None if h is None else HandoffInfo.of(h)
 
         return self.run(read)
+
+    # -- customers: one customer across channels ---------------------------------------------
+    def customer_key(self, shop_customer_id: str) -> str:
+        """The pseudonymous key of a shop customer (HMAC of their shop id, never the id)."""
+        return self.pseudonym(SHOP_CUSTOMER_PREFIX + shop_customer_id)
+
+    def link_customer(
+        self,
+        cid: str | None,
+        customer_id: str,
+        shop_customer_id: str,
+        until: datetime,
+        at: datetime | None = None,
+    ) -> None:
+        """The chat ``customer_id`` (raw, ``telegram:42``) was verified for a shop customer
+        until ``until``: conversation ``cid`` and every conversation the chat opens meanwhile
+        carry the customer's key; re-contact is checked across their conversations."""
+        key = self.customer_key(shop_customer_id)
+        args = {"cid": cid, "customer": self.pseudonym(customer_id), "customer_key": key}
+        self.write_event("link_customer", {**args, "until": iso(until), "at": iso(at)})
+
+    def unlink_customer(self, customer_id: str, at: datetime | None = None) -> None:
+        """The chat's link ends now ("log out"); its next conversations are the chat's own."""
+        self.write_event(
+            "unlink_customer", {"customer": self.pseudonym(customer_id), "at": iso(at)}
+        )
+
+    def note_order(self, cid: str, order_id: str, at: datetime | None = None) -> None:
+        """The conversation is about this order (kept as a pseudonym): a topic for re-contact."""
+        order = self.pseudonym(ORDER_PREFIX + order_id)
+        self.write_event("note_order", {"cid": cid, "order": order, "at": iso(at)})
+
+    def verification_attempt(
+        self, cid: str, kind: str, outcome: str, at: datetime | None = None
+    ) -> None:
+        """Count one try at proving who the customer is (never the e-mail or code typed)."""
+        _check(kind, ATTEMPT_KINDS, "kind")
+        _check(outcome, ATTEMPT_OUTCOMES, "outcome")
+        args = {"cid": cid, "kind": kind, "outcome": outcome, "at": iso(at)}
+        self.write_event("verification_attempt", args)
 
     # -- administration (CLI) ----------------------------------------------------------------
     def forget(self, customer_id: str, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
         """Erase everything about one raw customer id (``telegram:42``): its conversations,
-        their survey responses and handoffs, waiting outbox events, and whatever the ``also``
-        targets keep about it (``erasure.load_targets``). Returns counts removed by table."""
-        from cx_telemetry.erasure import ErasureSubject, forget_customer
+        their survey responses, handoffs and verification attempts, its customer links,
+        waiting outbox events, and whatever the ``also`` targets keep about it
+        (``erasure.load_targets``). Returns counts removed by table."""
+        from cx_telemetry.erasure import forget_subject
 
-        customer = self.pseudonym(customer_id)
-        counts, cids = self.run(lambda s: forget_customer(s, self.outbox, customer))
-        subject = ErasureSubject((customer_id,), (customer,), tuple(sorted(cids)))
-        outbox = counts.pop("outbox_events")
-        for target in also:
-            counts.update(target.forget(subject))
-        return {**counts, "outbox_events": outbox}
+        chat = self.pseudonym(customer_id)
+        return forget_subject(self.run, self.outbox, (customer_id,), {chat}, None, (), also)
+
+    def forget_shop_customer(
+        self, shop_customer_id: str, also: Sequence[ErasureTarget] = ()
+    ) -> dict[str, int]:
+        """Erase everything about one shop customer: every chat ever linked to them (on any
+        channel) as ``forget`` erases one chat, plus whatever the ``also`` targets keep about
+        the customer. Returns counts removed by table."""
+        from cx_telemetry.erasure import forget_subject
+
+        key = self.customer_key(shop_customer_id)
+        return forget_subject(self.run, self.outbox, (), set(), key, (shop_customer_id,), also)
 
     def purge(self, cutoff: datetime, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
         """Retention: delete telemetry (and the ``also`` targets' data) from before

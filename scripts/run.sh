@@ -30,6 +30,7 @@ GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}"
 # A wrong survey file must stop us here, with its line number, not confuse a customer later.
 .venv/bin/python -m actions.survey_config "${CX_SURVEY_CONFIG:-survey.yml}"
 .venv/bin/python -m bot migrate >/dev/null  # the gateway's tables and the telemetry's
+.venv/bin/python -m actions.verification migrate >/dev/null  # verified chats, codes, guesses
 
 pids=()
 stop() {

@@ -21,6 +21,12 @@ from cx_telemetry.events.conversations import (
     note_turn,
     open_conversation,
 )
+from cx_telemetry.events.customers import (
+    link_customer,
+    note_order,
+    unlink_customer,
+    verification_attempt,
+)
 from cx_telemetry.events.handoffs import (
     handoff_agent_replied,
     handoff_claimed,
@@ -50,5 +56,9 @@ APPLY: dict[str, Callable[[Session, Args], Any]] = {
         handoff_claimed,
         handoff_agent_replied,
         handoff_resolved,
+        link_customer,
+        unlink_customer,
+        note_order,
+        verification_attempt,
     )
 }

@@ -9,6 +9,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from cx_telemetry.events.common import Args, as_time, insert_for
+from cx_telemetry.events.customers import active_link, mark_recontacts
 from cx_telemetry.models import Conversation, SurveyResponse
 
 _DERIVED_OUTCOME = case(
@@ -53,18 +54,22 @@ def open_conversation(s: Session, a: Args) -> str:
     else:  # replayed from the outbox: later events use this id, so it must exist
         _close(s, open_for_customer, as_time(a["at"]), None)
     at = as_time(a["at"])
+    link = active_link(s, a["customer"], at)  # a verified chat: the shop customer's key
     s.execute(
         insert_for(s, Conversation)
         .values(
             id=a["id"],
             channel=a["channel"],
             customer=a["customer"],
+            customer_key=link.customer_key if link else a["customer"],
+            verified_at=link.linked_at if link else None,
             opened_at=at,
             last_activity_at=at,
             locale=a.get("locale"),
             model_version=a.get("model_version"),
             intents_seen=[],
             support_intents=[],
+            order_keys=[],
             synthetic=bool(a.get("synthetic", False)),
         )
         .on_conflict_do_nothing()
@@ -102,11 +107,12 @@ def note_intent(s: Session, a: Args) -> None:
     intent = a["intent"]
     if intent not in conv.intents_seen:
         conv.intents_seen = [*conv.intents_seen, intent]
+    conv.last_activity_at = as_time(a["at"])
     if a.get("support", True):
+        conv.last_support_intent = intent
         if intent not in conv.support_intents:
             conv.support_intents = [*conv.support_intents, intent]
-        conv.last_support_intent = intent
-    conv.last_activity_at = as_time(a["at"])
+            mark_recontacts(s, conv, [intent], ())
 
 
 def note_fallback(s: Session, a: Args) -> None:

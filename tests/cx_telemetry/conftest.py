@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from actions.verification.migrate import upgrade_to_head as upgrade_verification
+from actions.verification.schema import VerificationBase
 from bot.state.migrate import upgrade_to_head as upgrade_gateway
 from bot.state.schema import GatewayBase
 from cx_telemetry import Settings, TelemetryStore
@@ -28,6 +30,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
     upgrade_gateway(engine)  # the product's one database also holds the gateway's tables
+    upgrade_verification(engine)  # and the action server's
     engine.dispose()
     return path
 
@@ -40,6 +43,7 @@ def pg_migrated(pg_scratch: PgScratch | None) -> str | None:
     engine = make_engine(url)
     upgrade_to_head(engine)
     upgrade_gateway(engine)
+    upgrade_verification(engine)
     engine.dispose()
     return url
 
@@ -60,7 +64,11 @@ def db_url(backend: str, tmp_path: Path, sqlite_template: Path, pg_migrated: str
     assert pg_migrated
     engine = create_engine(pg_migrated)
     with engine.begin() as conn:
-        tables = [*Base.metadata.sorted_tables, *GatewayBase.metadata.sorted_tables]
+        tables = [
+            *Base.metadata.sorted_tables,
+            *GatewayBase.metadata.sorted_tables,
+            *VerificationBase.metadata.sorted_tables,
+        ]
         names = ", ".join(t.name for t in tables)
         conn.execute(text(f"TRUNCATE {names}"))
     engine.dispose()

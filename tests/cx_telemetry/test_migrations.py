@@ -72,3 +72,41 @@ def test_migrations_run_from_any_working_directory(tmp_path: Path, monkeypatch: 
         assert (tmp_path / "elsewhere" / "t.sqlite3").exists()
     finally:
         os.chdir(cwd)
+
+
+def test_conversations_from_before_customer_keys_keep_their_chats_key(
+    backend: str, tmp_path: Path, pg_scratch: PgScratch | None
+) -> None:
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from cx_telemetry.migrate import alembic_config, upgrade_to_head
+    from cx_telemetry.models import Conversation
+
+    url = _fresh_url(backend, tmp_path, pg_scratch)
+    (tmp_path / "fresh").mkdir()
+    engine = make_engine(url)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003_handoff_contact_email")
+        conn.execute(
+            text(
+                "INSERT INTO conversations (id, channel, customer, opened_at, intents_seen,"
+                " support_intents, fallback_count, customer_turns, bot_turns, agent_turns,"
+                " has_handoff, survey_started, synthetic) VALUES ('c1', 'telegram', 'p1',"
+                " '2026-11-30 10:00:00', '[]', '[]', 0, 1, 1, 0, false, false, false)"
+            )
+        )
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                Conversation.customer_key,
+                Conversation.order_keys,
+                Conversation.recontacted,
+                Conversation.verified_at,
+            )
+        ).one()
+    assert tuple(row) == ("p1", [], False, None)
+    engine.dispose()

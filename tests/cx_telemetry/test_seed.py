@@ -57,3 +57,26 @@ def test_seed_is_reproducible(store: TelemetryStore) -> None:
             conn.execute(t.__table__.delete())
     seed_demo(store.engine, 50, seed=9, end=END)
     assert len(first) > 50 and dump() == first
+
+
+def test_seeded_customers_come_back_and_some_are_one_customer_on_several_channels(
+    store: TelemetryStore,
+) -> None:
+    seed_demo(store.engine, 2000, seed=3, end=END)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Conversation.customer_key,
+                Conversation.channel,
+                Conversation.outcome,
+                Conversation.recontacted,
+                Conversation.verified_at,
+            )
+        ).all()
+    contained = [r for r in rows if r.outcome == "contained"]
+    assert 0.05 < sum(r.recontacted for r in contained) / len(contained) < 0.2
+    channels: dict[str, set[str]] = {}
+    for r in rows:
+        if r.verified_at is not None:
+            channels.setdefault(r.customer_key, set()).add(r.channel)
+    assert any(len(c) > 1 for c in channels.values())
