@@ -16,6 +16,7 @@ from pathlib import Path
 from actions.backend import (
     BackendError,
     CancelOutcome,
+    DeletionRequest,
     Order,
     OrderStatus,
     Refund,
@@ -68,18 +69,19 @@ class DemoShopBackend:
             raise BackendError(f"order {order_id} does not exist")
         return CancelOutcome(cancelled=changed == 1, order=_order(row))
 
-    def request_refund(self, order_id: str) -> Refund:
+    def request_refund(self, order_id: str, items: tuple[str, ...] = ()) -> Refund:
         """Starts a return for a delivered order: a label is e-mailed, money follows the parcel."""
         today = self.today()
         with self._connect() as db:
             row = db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
             if row is None:
                 raise BackendError(f"order {order_id} does not exist")
+            order = _order(row)
             db.execute(
                 "INSERT OR IGNORE INTO refunds VALUES (?, ?, ?, 'awaiting_return', ?, ?, NULL)",
                 (
                     order_id,
-                    row["total_cents"],
+                    order.price_of(items or order.items),
                     row["currency"],
                     today.isoformat(),
                     (today + timedelta(days=14)).isoformat(),
@@ -87,6 +89,16 @@ class DemoShopBackend:
             )
             refund = db.execute("SELECT * FROM refunds WHERE order_id = ?", (order_id,)).fetchone()
         return _refund(refund)
+
+    def request_account_deletion(self, customer_ref: str) -> DeletionRequest:
+        """Records the request; the demo shop has no accounts to e-mail, so nothing else."""
+        today = self.today()
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO deletion_requests (customer_ref, requested_on) VALUES (?, ?)",
+                (customer_ref, today.isoformat()),
+            )
+        return DeletionRequest(reference=f"DEL-{cursor.lastrowid:05d}", requested_on=today)
 
     # --- storage -------------------------------------------------------------
     @contextmanager
@@ -135,6 +147,9 @@ CREATE TABLE IF NOT EXISTS refunds (
     currency TEXT NOT NULL, status TEXT NOT NULL, requested_on TEXT NOT NULL,
     expected_by TEXT, paid_on TEXT
 );
+CREATE TABLE IF NOT EXISTS deletion_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, customer_ref TEXT NOT NULL, requested_on TEXT NOT NULL
+);
 """
 
 _PRODUCTS = [
@@ -151,6 +166,7 @@ _PRODUCTS = [
     ("Cast-iron pan", 3990),
     ("Board game", 3490),
 ]
+_PRICES = dict(_PRODUCTS)
 _CARRIERS = ["DHL", "UPS", "DPD", "Royal Mail"]
 _PAYMENTS = ["Visa", "Mastercard", "PayPal", "Apple Pay", "Klarna"]
 # The first five orders are fixed so documentation and tests can name them.
@@ -231,11 +247,14 @@ def _day(value: str | None) -> date | None:
 
 
 def _order(row: sqlite3.Row) -> Order:
+    items = tuple(json.loads(row["items"]))
+    prices = tuple(_PRICES.get(name, 0) for name in items)
     return Order(
         order_id=row["order_id"],
         status=OrderStatus(row["status"]),
         placed_on=date.fromisoformat(row["placed_on"]),
-        items=tuple(json.loads(row["items"])),
+        items=items,
+        item_cents=prices if sum(prices) == row["total_cents"] else (),
         total_cents=row["total_cents"],
         currency=row["currency"],
         payment_method=row["payment_method"],
