@@ -109,7 +109,7 @@ class HandoffRouter:
         if case is None:
             return
         if not opened.won:  # escalating again while the case is open: same case, same thread
-            await self.staff.thread(case, "_The customer asked for a person again._")
+            await self.staff.thread(case, "The customer asked for a person again.")
             return
         self.stats["handoffs_opened"] += 1
         # without a staff desk nobody can claim: offer the follow-up straight away
@@ -162,7 +162,7 @@ class HandoffRouter:
             await self._cancel(case, msg.address)
             return True
         self.stats["handoff_customer_messages"] += 1
-        await self.staff.thread(case, f"*Customer:* {msg.text}")
+        await self.staff.customer_said(case, msg.text)
         await self.telemetry.note_turn(case.conversation_id, "customer")
         email = contact_email_in(msg.text)
         if email and email != case.contact_email:
@@ -192,7 +192,7 @@ class HandoffRouter:
             return
         await self.lifecycle.record_close(closed.case, "cancelled", agent=None)
         await self.delivery.deliver(address, [text_reply(CANCELLED_TEXT)])
-        await self.lifecycle.tidy(closed.case, "_The customer cancelled and is back with the bot._")
+        await self.lifecycle.tidy(closed.case, "The customer cancelled and is back with the bot.")
 
     async def on_timeout(self, timer: Timer) -> None:
         """Nobody claimed the case in time: offer the customer to leave a message and an
@@ -209,6 +209,6 @@ class HandoffRouter:
         minutes = round(self.timeout.total_seconds() / 60)
         await self.staff.thread(
             case,
-            f"_No claim within {minutes} min: the customer was offered to leave a message "
-            "and an e-mail address. The case stays open._",
+            f"No claim within {minutes} min: the customer was offered to leave a message "
+            "and an e-mail address. The case stays open.",
         )

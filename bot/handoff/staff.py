@@ -67,7 +67,7 @@ class StaffSide:
             case = await self._claim(case, msg.user_id, name) or case
         address = Address.from_payload(case.address)
         if not await self.delivery.deliver(address, [text_reply(f"{name}: {msg.text}")]):
-            await self.staff.thread(case, "_:warning: That message could not be delivered._")
+            await self.staff.thread(case, "⚠️ That message could not be delivered.")
             return
         self.stats["handoff_agent_messages"] += 1
         await self.telemetry.handoff_agent_replied(case.handoff_id, at=self.clock())
@@ -120,7 +120,7 @@ class StaffSide:
             Address.from_payload(case.address), [text_reply(JOINED_TEXT.format(name=name))]
         )
         await self.staff.card(case)
-        await self.staff.thread(case, f"_Claimed by <@{user_id}>._")
+        await self.staff.thread(case, f"Claimed by {name}.")
         return case
 
     async def _close(self, case: Case, kind: str, user_id: str, name: str) -> None:
@@ -155,9 +155,9 @@ class StaffSide:
             await self.delivery.deliver(address, replies)
             if replies:
                 await self.telemetry.note_turn(case.conversation_id, "bot")
-            note = f"_Resolved by <@{user_id}>; the customer gets the survey._"
+            note = f"Resolved by {name}; the customer gets the survey."
         else:
             await self.delivery.deliver(address, [text_reply(RETURNED_TEXT.format(name=name))])
-            note = f"_Returned to the bot by <@{user_id}>._"
+            note = f"Returned to the bot by {name}."
         await self.idle.schedule(case.address, case.conversation_id)
         await self.lifecycle.tidy(case, note)
