@@ -96,7 +96,7 @@ def is_pre_purchase(text: str) -> bool:
 
 
 def _lookalike(token: str) -> bool:
-    """"1O0O2": five characters that are digits once look-alike letters are read as digits."""
+    """Like "1O0O2": five characters that are digits once look-alike letters are read as digits."""
     return len(token) == 5 and token.translate(_LOOKALIKE).isdigit() and not token.isdigit()
 
 
