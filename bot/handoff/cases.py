@@ -9,59 +9,24 @@ by another gateway.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from bot.handoff.values import Case, Transition
 from bot.state.database import GatewayDatabase
 from bot.state.schema import HandoffAction, HandoffCase
 from contract import utcnow
 from cx_telemetry.db import dialect_insert
 
-OPEN_STATUSES = ("waiting", "claimed")
+# A case is open until it is closed. While it is ``waiting`` or ``claimed`` the customer talks
+# to staff; ``follow_up``: the customer left a message and went back to the assistant, and the
+# case waits for staff to follow up (by e-mail, or in the chat once someone claims it).
+CUSTOMER_WITH_STAFF = ("waiting", "claimed")
+OPEN_STATUSES = (*CUSTOMER_WITH_STAFF, "follow_up")
 CLOSED_STATUSES = ("resolved", "returned", "cancelled")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One handoff as the staff desk and the gateway see it."""
-
-    handoff_id: str
-    conversation_id: str | None
-    sender_id: str
-    channel: str
-    address: dict[str, Any]
-    customer: str | None
-    customer_name: str | None
-    reason: str | None
-    intents: tuple[str, ...]
-    transcript: tuple[str, ...]
-    status: str
-    requested_at: datetime
-    claimed_at: datetime | None
-    claimed_by: str | None
-    agent: str | None
-    closed_at: datetime | None
-    closed_by: str | None
-    follow_up_offered: bool
-    staff_channel: str | None
-    card_ts: str | None
-    contact_email: str | None = None  # left by the customer after the follow-up offer
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The result of a claim or close: the case afterwards and whether this caller made it."""
-
-    case: Case | None
-    won: bool
 
 
 def _case(row: HandoffCase | None) -> Case | None:
@@ -188,11 +153,30 @@ class CaseRepository:
         return self.db.read(lambda s: _case(s.get(HandoffCase, handoff_id)))
 
     def open_case_for(self, sender_id: str) -> Case | None:
-        """The customer's open case (by engine sender id), or None. Runs for every customer
-        message, so the usual answer (none) costs one Core query on a read-only connection."""
-        open_case = HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+        """The customer's case while they talk to staff (by engine sender id), or None. Runs for
+        every customer message, so the usual answer (none) costs one Core query on a read-only
+        connection."""
+        open_case = (
+            HandoffCase.sender_id == sender_id,
+            HandoffCase.closed_at.is_(None),
+            HandoffCase.status.in_(CUSTOMER_WITH_STAFF),
+        )
         found = self.db.read(lambda s: s.scalar(select(HandoffCase.handoff_id).where(*open_case)))
         return None if found is None else self.case(str(found))
+
+    def open_cases(self) -> list[Case]:
+        """Every open case, oldest request first (the terminal desk's list)."""
+        rows = self.db.read(
+            lambda s: [
+                _case(row)
+                for row in s.scalars(
+                    select(HandoffCase)
+                    .where(HandoffCase.closed_at.is_(None))
+                    .order_by(HandoffCase.requested_at)
+                )
+            ]
+        )
+        return [case for case in rows if case is not None]
 
     def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
         """The case whose card starts the Slack thread ``thread_ts``."""
@@ -210,11 +194,12 @@ class CaseRepository:
     def claim(
         self, handoff_id: str, slack_user: str, agent: str, at: datetime | None = None
     ) -> Transition:
-        """``waiting`` -> ``claimed`` by ``slack_user``; ``won`` only for the one who claimed."""
+        """``waiting`` (or ``follow_up``) -> ``claimed`` by ``slack_user``; ``won`` only for the
+        one who claimed."""
         at = at or utcnow()
         return self._transition(
             handoff_id,
-            [HandoffCase.status == "waiting"],
+            [HandoffCase.status.in_(("waiting", "follow_up"))],
             {"status": "claimed", "claimed_at": at, "claimed_by": slack_user, "agent": agent},
             ("claim", slack_user, agent, at),
         )
@@ -247,6 +232,25 @@ class CaseRepository:
             [HandoffCase.status == "waiting", HandoffCase.follow_up_offered.is_(False)],
             {"follow_up_offered": True},
             ("timeout", None, None, at or utcnow()),
+        )
+
+    def keep_for_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """The customer left a message after the follow-up offer and went back to the
+        assistant: ``waiting`` -> ``follow_up``, the case stays open for staff."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting", HandoffCase.follow_up_offered.is_(True)],
+            {"status": "follow_up"},
+            ("follow_up", None, None, at or utcnow()),
+        )
+
+    def wait_again(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """The customer of a ``follow_up`` case asks for a person again: back to ``waiting``."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "follow_up"],
+            {"status": "waiting"},
+            ("requested_again", None, None, at or utcnow()),
         )
 
     def _transition(

@@ -17,12 +17,13 @@ from datetime import datetime
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
-from bot.handoff.cases import Case, CaseRepository
+from bot.handoff.cases import CaseRepository
 from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.staff_desk import StaffNotices
 from bot.handoff.texts import CLOSED_TEXT, ENGINE_DOWN_TEXT, JOINED_TEXT, RETURNED_TEXT
 from bot.handoff.values import (
     INTERNAL_NOTE,
+    Case,
     StaffAction,
     StaffMessage,
     agent_display,
@@ -63,7 +64,7 @@ class StaffSide:
             )
             return
         name = await self.staff.agent_name(msg.user_id)
-        if case.status == "waiting":  # answering the customer is claiming the case
+        if case.status in ("waiting", "follow_up"):  # answering the customer claims the case
             case = await self._claim(case, msg.user_id, name) or case
         address = Address.from_payload(case.address)
         if not await self.delivery.deliver(address, [text_reply(f"{name}: {msg.text}")]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from bot.handoff.cases import Case
+from bot.handoff.values import Case
 
 log = logging.getLogger(__name__)
 

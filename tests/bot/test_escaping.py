@@ -16,7 +16,7 @@ from bot.channels.slack.format import BLOCKS_PER_MESSAGE, to_theirs, usable_butt
 from bot.channels.slack.markup import escape, slack_to_plain, unescape
 from bot.channels.slack.staff_format import card_blocks, thread_texts
 from bot.channels.telegram.format import CALLBACK_DATA_LIMIT, keyboard_for
-from bot.handoff.cases import Case
+from bot.handoff.values import Case
 from bot.messages import BotReply, Button
 
 HOSTILE = [

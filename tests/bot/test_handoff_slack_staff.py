@@ -13,7 +13,7 @@ from bot.channels.slack.staff_format import (
     staff_action_to_ours,
     staff_message_to_ours,
 )
-from bot.handoff.cases import Case
+from bot.handoff.values import Case
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 CASE = Case(

@@ -31,9 +31,8 @@ from bot.channels.slack.staff_format import (
     staff_message_to_ours,
     thread_texts,
 )
-from bot.handoff.cases import Case
 from bot.handoff.staff import StaffSide
-from bot.handoff.values import agent_display
+from bot.handoff.values import Case, agent_display
 
 log = logging.getLogger(__name__)
 

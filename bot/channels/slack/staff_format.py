@@ -18,8 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.slack.markup import escape, fit, staff_to_markdown
-from bot.handoff.cases import Case
-from bot.handoff.values import StaffAction, StaffMessage, agent_display
+from bot.handoff.values import Case, StaffAction, StaffMessage, agent_display
 
 ACTION = re.compile(r"^handoff_(claim|resolve|return|dismiss)(_confirmed)?$")
 SECTION_CHARS = 3000  # Slack's limit for a section's text
@@ -49,6 +48,11 @@ def status_line(case: Case, now: datetime) -> str:
         return f":white_check_mark: *Resolved by {mention(case.closed_by)}*"
     if case.status == "returned":
         return f":leftwards_arrow_with_hook: *Returned to the bot by {mention(case.closed_by)}*"
+    if case.status == "follow_up":
+        return (
+            ":envelope_with_arrow: *Follow up* - the customer left a message and is back "
+            "with the assistant"
+        )
     if case.status == "cancelled":
         return ":heavy_multiplication_x: *Cancelled by the customer* (back with the bot)"
     line = f":hourglass_flowing_sand: *Waiting for a person* ({_waited(case, now)})"
@@ -86,10 +90,11 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
     ]
     if case.is_open:
         buttons = []
-        if case.status == "waiting":
+        if case.status in ("waiting", "follow_up"):
             buttons.append(_button("Claim", "handoff_claim", case.handoff_id, "primary"))
         buttons.append(_button("Resolve", "handoff_resolve", case.handoff_id))
-        buttons.append(_button("Return to bot", "handoff_return", case.handoff_id))
+        if case.status != "follow_up":  # the customer is with the assistant already
+            buttons.append(_button("Return to bot", "handoff_return", case.handoff_id))
         blocks.append({"type": "actions", "block_id": CARD_BLOCK, "elements": buttons})
     blocks.append(
         {
