@@ -37,6 +37,7 @@ from bot.settings import Settings
 from bot.state.database import GatewayDatabase
 from bot.state.deliveries import DeliveryKeys
 from bot.state.timer_store import TimerStore
+from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
 from bot.threads import DbThreads
 from bot.timers import TimerWorker
@@ -144,7 +145,14 @@ class Services:
             clock,
         )
         self.pipeline = Pipeline(
-            self.engine, self.delivery, self.telemetry, self.router, self.idle, kept, self.stats
+            self.engine,
+            self.delivery,
+            self.telemetry,
+            self.router,
+            self.idle,
+            kept,
+            self.stats,
+            SurveyTaps(self.engine, self.delivery),
         )
         self.timers = TimerWorker(
             self.timer_store,
