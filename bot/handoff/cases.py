@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from bot.handoff.case_rows import add_to_log, case_from_row
 from bot.handoff.values import Case, Transition
 from bot.state.database import GatewayDatabase
 from bot.state.schema import HandoffAction, HandoffCase
@@ -27,40 +28,6 @@ from cx_telemetry.db import dialect_insert
 CUSTOMER_WITH_STAFF = ("waiting", "claimed")
 OPEN_STATUSES = (*CUSTOMER_WITH_STAFF, "follow_up")
 CLOSED_STATUSES = ("resolved", "returned", "cancelled")
-
-
-def _case(row: HandoffCase | None) -> Case | None:
-    if row is None:
-        return None
-    return Case(
-        handoff_id=row.handoff_id,
-        conversation_id=row.conversation_id,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        address=dict(row.address or {}),
-        customer=row.customer,
-        customer_name=row.customer_name,
-        reason=row.reason,
-        intents=tuple(row.intents or ()),
-        transcript=tuple(row.transcript or ()),
-        status=row.status,
-        requested_at=row.requested_at,
-        claimed_at=row.claimed_at,
-        claimed_by=row.claimed_by,
-        agent=row.agent,
-        closed_at=row.closed_at,
-        closed_by=row.closed_by,
-        follow_up_offered=row.follow_up_offered,
-        contact_email=row.contact_email,
-        staff_channel=row.staff_channel,
-        card_ts=row.card_ts,
-    )
-
-
-def _log(
-    s: Session, hid: str, action: str, user: str | None, agent: str | None, at: datetime
-) -> None:
-    s.add(HandoffAction(handoff_id=hid, action=action, slack_user=user, agent=agent, at=at))
 
 
 class CaseRepository:
@@ -95,7 +62,7 @@ class CaseRepository:
                 )
             ) or s.get(HandoffCase, handoff_id)
             if existing is not None:
-                return Transition(_case(existing), False)
+                return Transition(case_from_row(existing), False)
             table: Table = HandoffCase.__table__  # type: ignore[assignment]
             ins = dialect_insert(table, s.get_bind().dialect.name)
             result: Any = s.execute(
@@ -119,13 +86,13 @@ class CaseRepository:
             )
             won = result.first() is not None
             if won:
-                _log(s, handoff_id, "requested", None, None, at)
+                add_to_log(s, handoff_id, "requested", None, None, at)
             row = s.get(HandoffCase, handoff_id) or s.scalar(
                 select(HandoffCase).where(
                     HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
                 )
             )
-            return Transition(_case(row), won)
+            return Transition(case_from_row(row), won)
 
         return self.db.run(write)
 
@@ -149,8 +116,19 @@ class CaseRepository:
         )
         return kept.case if kept.won else None
 
+    def append_line(self, handoff_id: str, line: str) -> None:
+        """Add a line to the case's transcript: the thread of a desk without threads of its own
+        (the terminal desk). Not audit-logged."""
+
+        def write(s: Session) -> None:
+            row = s.get(HandoffCase, handoff_id)
+            if row is not None:
+                row.transcript = [*(row.transcript or ()), line]
+
+        self.db.run(write)
+
     def case(self, handoff_id: str) -> Case | None:
-        return self.db.read(lambda s: _case(s.get(HandoffCase, handoff_id)))
+        return self.db.read(lambda s: case_from_row(s.get(HandoffCase, handoff_id)))
 
     def open_case_for(self, sender_id: str) -> Case | None:
         """The customer's case while they talk to staff (by engine sender id), or None. Runs for
@@ -168,7 +146,7 @@ class CaseRepository:
         """Every open case, oldest request first (the terminal desk's list)."""
         rows = self.db.read(
             lambda s: [
-                _case(row)
+                case_from_row(row)
                 for row in s.scalars(
                     select(HandoffCase)
                     .where(HandoffCase.closed_at.is_(None))
@@ -181,7 +159,7 @@ class CaseRepository:
     def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
         """The case whose card starts the Slack thread ``thread_ts``."""
         return self.db.read(
-            lambda s: _case(
+            lambda s: case_from_row(
                 s.scalar(
                     select(HandoffCase).where(
                         HandoffCase.staff_channel == staff_channel,
@@ -271,8 +249,8 @@ class CaseRepository:
             )
             won = bool(result.rowcount)
             if won and logged is not None:
-                _log(s, handoff_id, *logged)
-            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+                add_to_log(s, handoff_id, *logged)
+            return Transition(case_from_row(s.get(HandoffCase, handoff_id)), won)
 
         return self.db.run(write)
 
@@ -287,7 +265,7 @@ class CaseRepository:
         """Record a staff action that does not change the case (a refused claim, a
         confirmation asked, a dismissed confirmation)."""
         when = at or utcnow()
-        self.db.run(lambda s: _log(s, handoff_id, action, slack_user, agent, when))
+        self.db.run(lambda s: add_to_log(s, handoff_id, action, slack_user, agent, when))
 
     def actions(self, handoff_id: str) -> list[tuple[str, str | None, str | None]]:
         """The audit trail of a case, oldest first: (action, Slack user, agent)."""
