@@ -47,7 +47,7 @@ class ValidateDeleteAccountForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if activating(tracker, FORM) or not fresh_message(tracker):
+        if activating(tracker) or not fresh_message(tracker):
             return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, "confirmed")]
         intent, confidence = latest_intent(tracker)
         if intent in ("affirm", "delete_account"):

@@ -69,9 +69,10 @@ def fresh_message(tracker: Tracker) -> bool:
     return actions <= 1  # the form's own execution, inserted by Rasa before its validation
 
 
-def activating(tracker: Tracker, form: str) -> bool:
-    """The form's first turn: its validation runs before Rasa marks it active."""
-    return (tracker.active_loop or {}).get("name") != form
+def activating(tracker: Tracker) -> bool:
+    """The form's first turn. Rasa marks the form active before its first validation, but it
+    has asked for nothing yet (``requested_slot`` is set from the first question on)."""
+    return tracker.get_slot(REQUESTED_SLOT) is None
 
 
 def spoke_this_turn(tracker: Tracker) -> bool:

@@ -64,7 +64,7 @@ class _OrderValidation(FormValidationAction, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        first = activating(tracker, self.form)
+        first = activating(tracker)
         step = None if first else tracker.get_slot(REQUESTED_SLOT)
         if not first and not fresh_message(tracker):
             return [SlotSet(REQUESTED_SLOT, step or "order_id")]  # back after a side question
@@ -86,8 +86,10 @@ class _OrderValidation(FormValidationAction, ABC):
             return [ActionExecutionRejected(self.form)]  # "actually, cancel order 10001"
         if reading.order_id:
             return self.accept(dispatcher, tracker, reading.order_id)
-        offered = tracker.get_slot("offered_order")
-        if offered and (intent == "affirm" or intent == self.form.removesuffix("_form")):
+        if reading.pre_purchase:  # whatever NLU made of it: no order to look up
+            return self.leave("pre_purchase")
+        offered = None if first else tracker.get_slot("offered_order")
+        if offered and intent == "affirm":
             return self.accept(dispatcher, tracker, str(offered))
         if offered and intent == "deny":  # "another order": ask for it plainly
             return [
@@ -102,8 +104,6 @@ class _OrderValidation(FormValidationAction, ABC):
                 f'"{reading.malformed}" doesn\'t look like an order number: ours have 5 digits, '
                 "like 10234, and you'll find yours in the confirmation e-mail. What's the number?",
             )
-        if reading.pre_purchase:
-            return self.leave("pre_purchase")
         if first:
             events: list[EventType] = [SlotSet(REQUESTED_SLOT, "order_id")]
             earlier = tracker.get_slot("order_id")

@@ -157,15 +157,18 @@ class CaseRepository:
         return [case for case in rows if case is not None]
 
     def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
-        """The case whose card starts the Slack thread ``thread_ts``."""
+        """The case whose card starts the thread ``thread_ts`` (the newest, should a desk ever
+        number two cards alike)."""
         return self.db.read(
             lambda s: case_from_row(
-                s.scalar(
-                    select(HandoffCase).where(
+                s.scalars(
+                    select(HandoffCase)
+                    .where(
                         HandoffCase.staff_channel == staff_channel,
                         HandoffCase.card_ts == thread_ts,
                     )
-                )
+                    .order_by(HandoffCase.requested_at.desc())
+                ).first()
             ),
         )
 

@@ -106,13 +106,16 @@ class Conversation:
         **slots: Any,
     ) -> Tracker:
         """The tracker a form's validation gets, as Rasa builds it: the customer's message, then
-        the form's own execution; the form is active unless this is its ``first`` turn."""
+        the form's own execution, the form already active; on its ``first`` turn it has asked
+        for nothing yet."""
         for entity in entities or []:
             if entity.get("entity") == "order_id":
                 slots.setdefault("order_id", entity["value"])  # Rasa's from_entity mapping
         tracker = self.tracker(text, intent, confidence, entities, **slots)
         tracker.events.append({"event": "action", "name": form})
-        tracker.active_loop = {} if first else {"name": form}
+        tracker.active_loop = {"name": form}
+        if first:
+            tracker.slots["requested_slot"] = None
         return tracker
 
     def apply(self, events: list[dict[str, Any]]) -> None:

@@ -195,3 +195,19 @@ async def test_an_invoice_request_uses_the_number(store: TelemetryStore) -> None
     assert slots(events) == {"last_order_id": "10003"}
     messages, _ = await run(ActionGetInvoice(), chat.tracker("invoice please", "get_invoice"))
     assert messages[0]["text"].startswith("To download an invoice")
+
+
+async def test_an_offer_made_by_another_question_is_never_taken_as_a_yes(
+    store: TelemetryStore,
+) -> None:
+    chat = Conversation(store)
+    # "how long does delivery take?" offered #10003; then "I haven't ordered yet" read as tracking
+    tracker = chat.form_turn(TRACK, "I haven't ordered yet, just asking", "track_order", 0.7,
+                             first=True, offered_order="10003", last_order_id="10003")  # fmt: skip
+    _, events = await run(ValidateTrackOrderForm(), tracker)
+    assert slots(events)["order_help"] == "pre_purchase" and slots(events)["order_id"] is None
+    messages, _ = await run(
+        ActionTrackOrder(),
+        chat.tracker("x", "track_order", order_id=None, order_help="pre_purchase"),
+    )
+    assert messages[0]["text"].startswith("Within the EU and the UK, Standard delivery")
