@@ -291,13 +291,3 @@ def track_refund(order: Order, shop: ShopBackend) -> Reply:
         f"There's no refund for order #{order.order_id} yet. You can request one below.",
         [order_button("Request a refund", "get_refund", order.order_id)],
     )
-
-
-def invoice(order: Order) -> Reply:
-    return (
-        f"The invoice for order #{order.order_id} ({money(order.total_cents, order.currency)}, "
-        f'placed {day(order.placed_on)}) is under Account > Orders & invoices: tap "Download '
-        f'PDF" next to order #{order.order_id}. Need a company name or VAT number on it? Add '
-        "them under Account > Billing details first, then download it again.",
-        [],
-    )

@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions import order_answers as answers
 from actions.backend import BackendError, Order, ShopBackend
 from actions.context import backend, note_support_intent
-from actions.order_answers import PERSON, Reply
+from actions.order_answers import PERSON, Reply, day, money
 from actions.order_reading import read_order_message
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class ActionGetInvoice(Action):
             except BackendError:
                 logger.exception("backend failed looking up %s for an invoice", reading.order_id)
         if order is not None:
-            say(dispatcher, answers.invoice(order))
+            say(dispatcher, invoice(order))
             return [SlotSet("last_order_id", order.order_id)]
         prefix = (
             f"I can't find an order {reading.order_id}, so here's how to get any invoice. "
@@ -155,3 +155,13 @@ class ActionGetInvoice(Action):
             "them under Account > Billing details first, then download it again."
         )
         return []
+
+
+def invoice(order: Order) -> Reply:
+    return (
+        f"The invoice for order #{order.order_id} ({money(order.total_cents, order.currency)}, "
+        f'placed {day(order.placed_on)}) is under Account > Orders & invoices: tap "Download '
+        f'PDF" next to order #{order.order_id}. Need a company name or VAT number on it? Add '
+        "them under Account > Billing details first, then download it again.",
+        [],
+    )
