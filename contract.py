@@ -23,7 +23,8 @@ HANDOFF_CUSTOM_KEY: Final = "handoff"
 
 # Survey buttons carry "<metric>:<score>" (``csat:4``): the actions read them, and the gateway
 # recognises a tap on a survey that is already over and lays survey keyboards out compactly.
-_SURVEY_PAYLOAD: Final = re.compile(r"^(?P<metric>[a-z_]{2,16}):(?P<score>\d{1,2})$")
+SURVEY_METRICS: Final = ("csat", "ces", "nps")
+_SURVEY_PAYLOAD: Final = re.compile(r"^(?P<metric>csat|ces|nps):(?P<score>\d{1,2})$")
 
 
 def survey_payload(metric: str, score: int) -> str:
