@@ -40,7 +40,7 @@ class ConsoleChannel:
     async def deliver(self, address: Address, replies: Sequence[BotReply]) -> None:
         for reply in replies:
             if reply.text:
-                self._print(f"bot> {reply.text}")
+                self._print("bot> " + reply.text.replace("\n", "\n     "))
             if reply.image:
                 self._print(f"bot> [image] {reply.image}")
             if reply.custom:
