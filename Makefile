@@ -16,11 +16,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 export RASA_TELEMETRY_ENABLED := false
 export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
 
-.PHONY: help setup run chat train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway clean
+.PHONY: help setup run chat staff train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway clean
 
 help:
 	@echo "make run    - set up on first use, train if stale, start engine + actions + gateway"
 	@echo "make chat   - talk to the running assistant in this terminal"
+	@echo "make staff  - answer handoffs from make chat in another terminal (the staff desk)"
 	@echo "make test   - lint, type-check, unit/integration tests, data validation, training, story tests"
 	@echo "make bench  - benchmarks (bench-nlu, bench-telemetry, bench-gateway)"
 
@@ -56,6 +57,9 @@ run: setup $(MODEL)
 
 chat: $(APP_VENV)/.installed
 	@$(PY) -m bot chat
+
+staff: $(APP_VENV)/.installed
+	@$(PY) -m bot staff
 
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .

@@ -7,6 +7,7 @@ Standard library only: importable from the app environment and the engine's envi
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Final
 
@@ -19,6 +20,23 @@ EXTERNAL_INTENT_PREFIX: Final = "EXTERNAL_"
 HANDOFF_CANCEL_PAYLOAD: Final = "/handoff_cancel"  # "Never mind" on action_handoff's message
 # Key of the custom payload action_handoff adds to its reply: {"handoff": {"id": ..., ...}}.
 HANDOFF_CUSTOM_KEY: Final = "handoff"
+
+# Survey buttons carry "<metric>:<score>" (``csat:4``): the actions read them, and the gateway
+# recognises a tap on a survey that is already over and lays survey keyboards out compactly.
+SURVEY_METRICS: Final = ("csat", "ces", "nps")
+_SURVEY_PAYLOAD: Final = re.compile(r"^(?P<metric>csat|ces|nps):(?P<score>\d{1,2})$")
+
+
+def survey_payload(metric: str, score: int) -> str:
+    """The payload of the button that answers ``metric`` with ``score``."""
+    return f"{metric}:{score}"
+
+
+def parse_survey_payload(text: str) -> tuple[str, int] | None:
+    """``(metric, score)`` when ``text`` is a survey button's payload, else None."""
+    match = _SURVEY_PAYLOAD.match(text.strip())
+    return (match["metric"], int(match["score"])) if match else None
+
 
 # -- metadata the gateway sends with every customer message (REST channel) ---------------------
 META_CHANNEL: Final = "channel"

@@ -16,6 +16,7 @@ __all__ = [
     "BackendError",
     "CancelOutcome",
     "Customer",
+    "DeletionRequest",
     "Order",
     "OrderStatus",
     "Refund",
@@ -72,6 +73,14 @@ class Order:
     estimated_delivery: date | None
     delivered_on: date | None
     cancelled_on: date | None
+    # each item's price, in the order of `items` (empty when the shop does not say)
+    item_cents: tuple[int, ...] = ()
+
+    def price_of(self, items: tuple[str, ...]) -> int:
+        """What the given items cost; the whole total when they are all of the order's."""
+        if set(items) >= set(self.items) or len(self.item_cents) != len(self.items):
+            return self.total_cents
+        return sum(c for name, c in zip(self.items, self.item_cents, strict=True) if name in items)
 
     def within_return_window(self, today: date) -> bool:
         return (
@@ -96,6 +105,15 @@ class CancelOutcome:
     order: Order
 
 
+@dataclass(frozen=True)
+class DeletionRequest:
+    """An account deletion asked for in a chat: the shop e-mails the account's address a link
+    that confirms it (the chat itself proves no identity)."""
+
+    reference: str
+    requested_on: date
+
+
 class ShopBackend(Protocol):
     """Every call raises ``BackendError`` when the shop's systems cannot answer."""
 
@@ -115,7 +133,10 @@ class ShopBackend(Protocol):
 
     def cancel_order(self, order_id: str) -> CancelOutcome: ...
     def get_refund(self, order_id: str) -> Refund | None: ...
-    def request_refund(self, order_id: str) -> Refund: ...
+    def request_refund(self, order_id: str, items: tuple[str, ...] = ()) -> Refund:
+        """Start a return of ``items`` (all of the order's when empty)."""
+
+    def request_account_deletion(self, customer_ref: str) -> DeletionRequest: ...
     def today(self) -> date: ...
 
 

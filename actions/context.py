@@ -50,6 +50,10 @@ SUPPORT_INTENTS = frozenset(
         "track_refund",
     ]
 )
+# How sure NLU must be that a message is a new question before it interrupts what the assistant
+# asked (an order number, a confirmation, a survey answer). One figure everywhere, so a question
+# never switches a form on one path and not on another.
+NEW_QUESTION_CONFIDENCE = 0.6
 
 
 @lru_cache(maxsize=1)

@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS refunds (
     currency TEXT NOT NULL, status TEXT NOT NULL, requested_on TEXT NOT NULL,
     expected_by TEXT, paid_on TEXT
 );
+CREATE TABLE IF NOT EXISTS deletion_requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, customer_ref TEXT NOT NULL, requested_on TEXT NOT NULL
+);
 """
 INDEXES = "CREATE INDEX IF NOT EXISTS ix_orders_customer_id ON orders (customer_id);"
 
@@ -73,6 +76,7 @@ _PRODUCTS = [
     ("Cast-iron pan", 3990),
     ("Board game", 3490),
 ]
+PRICES = dict(_PRODUCTS)
 _CARRIERS = ["DHL", "UPS", "DPD", "Royal Mail"]
 _PAYMENTS = ["Visa", "Mastercard", "PayPal", "Apple Pay", "Klarna"]
 # The first five orders are fixed so documentation and tests can name them.

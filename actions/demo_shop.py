@@ -16,6 +16,7 @@ from actions.backend import (
     BackendError,
     CancelOutcome,
     Customer,
+    DeletionRequest,
     Order,
     OrderStatus,
     Refund,
@@ -23,7 +24,7 @@ from actions.backend import (
     ShopBackend,
     normalise_email,
 )
-from actions.demo_seed import create_and_seed
+from actions.demo_seed import PRICES, create_and_seed
 from actions.settings import Settings
 
 
@@ -96,18 +97,19 @@ class DemoShopBackend:
             raise BackendError(f"order {order_id} does not exist")
         return CancelOutcome(cancelled=changed == 1, order=_order(row))
 
-    def request_refund(self, order_id: str) -> Refund:
+    def request_refund(self, order_id: str, items: tuple[str, ...] = ()) -> Refund:
         """Starts a return for a delivered order: a label is e-mailed, money follows the parcel."""
         today = self.today()
         with self._connect() as db:
             row = db.execute("SELECT * FROM orders WHERE order_id = ?", (order_id,)).fetchone()
             if row is None:
                 raise BackendError(f"order {order_id} does not exist")
+            order = _order(row)
             db.execute(
                 "INSERT OR IGNORE INTO refunds VALUES (?, ?, ?, 'awaiting_return', ?, ?, NULL)",
                 (
                     order_id,
-                    row["total_cents"],
+                    order.price_of(items or order.items),
                     row["currency"],
                     today.isoformat(),
                     (today + timedelta(days=14)).isoformat(),
@@ -115,6 +117,16 @@ class DemoShopBackend:
             )
             refund = db.execute("SELECT * FROM refunds WHERE order_id = ?", (order_id,)).fetchone()
         return _refund(refund)
+
+    def request_account_deletion(self, customer_ref: str) -> DeletionRequest:
+        """Records the request; the demo shop has no accounts to e-mail, so nothing else."""
+        today = self.today()
+        with self._connect() as db:
+            cursor = db.execute(
+                "INSERT INTO deletion_requests (customer_ref, requested_on) VALUES (?, ?)",
+                (customer_ref, today.isoformat()),
+            )
+        return DeletionRequest(reference=f"DEL-{cursor.lastrowid:05d}", requested_on=today)
 
     # --- storage -------------------------------------------------------------
     @contextmanager
@@ -154,11 +166,14 @@ def _day(value: str | None) -> date | None:
 
 
 def _order(row: sqlite3.Row) -> Order:
+    items = tuple(json.loads(row["items"]))
+    prices = tuple(PRICES.get(name, 0) for name in items)
     return Order(
         order_id=row["order_id"],
         status=OrderStatus(row["status"]),
         placed_on=date.fromisoformat(row["placed_on"]),
-        items=tuple(json.loads(row["items"])),
+        items=items,
+        item_cents=prices if sum(prices) == row["total_cents"] else (),
         total_cents=row["total_cents"],
         currency=row["currency"],
         payment_method=row["payment_method"],

@@ -1,87 +1,58 @@
-"""The order number the six order forms ask for: how it is asked (`action_ask_<form>_order_id`)
-and how it is checked (`validate_<form>`).
+"""How the six order forms read the customer's answers (`validate_<form>`).
 
-The questions are actions rather than `utter_ask_*` responses because Rasa's validator counts
-responses used only inside forms as unused, and `rasa data validate --fail-on-warnings` gates CI.
+A form first needs the order number, then, for what changes an order (cancelling, starting a
+return), the items and a Yes. ``form_steps`` lists those steps in one place, so a step such as
+identifying the customer fits in later without touching the rest. Every message a form gets is
+read here, once:
+- a valid number of a known order is taken; a mistyped or unknown one is refused with one
+  prompt (never two messages asking the same); after two refusals in a row a person is offered;
+- a number from earlier in the chat is never used silently: it is offered ("Is this about order
+  #10004, or another one?") and taken on a Yes;
+- "I haven't ordered yet" and anything that is neither a number nor a confident new question
+  end the form; the answer action then helps without an order (``order_help`` says why);
+- confident questions go to the rules (``actions.form_turns``).
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendError, normalise_order_id
-from actions.context import backend, latest_intent
+from actions.backend import BackendError, Order, OrderStatus, ShopBackend
+from actions.context import NEW_QUESTION_CONFIDENCE, backend, latest_intent
+from actions.form_turns import (
+    ANSWERED_IN_FORM,
+    REQUESTED_SLOT,
+    activating,
+    entity_values,
+    fresh_message,
+    interruption,
+)
+from actions.order_answers import needs_a_return
+from actions.order_reading import ORDER_FORMS, chosen_items, read_order_message
 
 logger = logging.getLogger(__name__)
 
-
-QUESTIONS: dict[str, tuple[str, list[dict[str, str]]]] = {
-    "track_order_form": (
-        "Sure, I can check that. What's your order number? It's the 5-digit number in your "
-        "confirmation e-mail, like 10234.",
-        [],
-    ),
-    "cancel_order_form": (
-        "I can help you cancel. Which order is it? Please send the 5-digit order number, "
-        "like 10234.",
-        [],
-    ),
-    "change_order_form": (
-        "Let's see what can still be changed. What's the order number? (5 digits, like 10234)",
-        [],
-    ),
-    "delivery_period_form": (
-        "Standard delivery takes 2-4 working days and Express arrives the next working day. "
-        "If you send me your order number, I'll check the expected date for your order.",
-        [{"title": "I don't have an order yet", "payload": "/deny"}],
-    ),
-    "get_refund_form": (
-        "I can start a refund for you. Which order is it about? Please send the 5-digit order "
-        "number.",
-        [],
-    ),
-    "track_refund_form": (
-        "Let me look up your refund. What's the order number it belongs to?",
-        [],
-    ),
-}
-# How sure NLU must be that the customer moved to another order question mid-form.
-SWITCH_CONFIDENCE = 0.6
 NO_NUMBER = {"title": "I don't have it", "payload": "/deny"}
+MAX_REFUSALS = 2  # invalid numbers in a row before a person is offered
 
 
-class _AskOrderNumber(Action, ABC):
-    """Abstract, so rasa-sdk registers only the six concrete forms' questions."""
-
-    @property
-    @abstractmethod
-    def form(self) -> str: ...
-
-    def name(self) -> str:
-        return f"action_ask_{self.form}_order_id"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        text, buttons = QUESTIONS[self.form]
-        dispatcher.utter_message(text=text, buttons=buttons or [NO_NUMBER])
-        return []
+def form_steps(form: str, order: Order, shop: ShopBackend) -> list[str]:
+    """What the form still needs once it knows the order, in the order it asks."""
+    if form == "cancel_order_form" and order.status is OrderStatus.PROCESSING:
+        return ["confirmed"]
+    if form == "get_refund_form" and needs_a_return(order, shop):
+        return (["return_items"] if len(order.items) > 1 else []) + ["confirmed"]
+    return []
 
 
-class _OrderNumberValidation(FormValidationAction):
-    """Accepts '#10234', 'ORD-10234' or '10234' for an order that exists.
-
-    A number in the wrong shape or an unknown order is refused with a reason and asked again.
-    If the order system is down the number is accepted as written, and the answer action
-    explains the outage, so the customer is not asked for their number over and over.
-    """
+class _OrderValidation(FormValidationAction, ABC):
+    """Abstract, so rasa-sdk registers only the six concrete validations."""
 
     @property
     @abstractmethod
@@ -93,88 +64,175 @@ class _OrderNumberValidation(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        first = activating(tracker)
+        step = None if first else tracker.get_slot(REQUESTED_SLOT)
+        if not first and not fresh_message(tracker):
+            return [SlotSet(REQUESTED_SLOT, step or "order_id")]  # back after a side question
+        if step == "confirmed":
+            return self.confirmation(dispatcher, tracker)
+        if step == "return_items":
+            return self.items(dispatcher, tracker)
+        return self.order_number(dispatcher, tracker, first)
+
+    # -- the order number ------------------------------------------------------------------
+    def order_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, first: bool
+    ) -> list[EventType]:
+        text = str(tracker.latest_message.get("text") or "")
+        reading = read_order_message(text, tracker.latest_message.get("entities") or [])
         intent, confidence = latest_intent(tracker)
-        other = f"{intent}_form"
-        if other in QUESTIONS and other != self.form and confidence >= SWITCH_CONFIDENCE:
-            # "Actually, cancel order 10001": without this the number would answer the old
-            # question. Rejecting hands the turn back to the rules, which start the new form.
-            return [ActionExecutionRejected(self.form)]
-        events: list[EventType] = await super().run(dispatcher, tracker, domain)
-        return events
-
-    def validate_order_id(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> dict[str, Any]:
-        candidates = slot_value if isinstance(slot_value, list) else [slot_value]
-        order_ids = [oid for oid in (normalise_order_id(str(c)) for c in candidates if c) if oid]
-        if not order_ids:
-            dispatcher.utter_message(
-                text="That doesn't look like an order number. Order numbers have 5 digits, "
-                "like 10234; you'll find yours in the confirmation e-mail."
+        switching = ORDER_FORMS.get(intent or "", self.form) != self.form
+        if switching and confidence >= NEW_QUESTION_CONFIDENCE and not first:
+            return [ActionExecutionRejected(self.form)]  # "actually, cancel order 10001"
+        if reading.order_id:
+            return self.accept(dispatcher, tracker, reading.order_id)
+        if reading.pre_purchase:  # whatever NLU made of it: no order to look up
+            return self.leave("pre_purchase")
+        offered = None if first else tracker.get_slot("offered_order")
+        if offered and intent == "affirm":
+            return self.accept(dispatcher, tracker, str(offered))
+        if offered and intent == "deny":  # "another order": ask for it plainly
+            return [
+                SlotSet("offered_order", None),
+                SlotSet("last_order_id", None),
+                SlotSet(REQUESTED_SLOT, "order_id"),
+            ]
+        if reading.malformed:
+            return self.refuse(
+                dispatcher,
+                tracker,
+                f'"{reading.malformed}" doesn\'t look like an order number: ours have 5 digits, '
+                "like 10234, and you'll find yours in the confirmation e-mail. What's the number?",
             )
-            return {"order_id": None}
-        order_id = order_ids[0]
+        if first:
+            events: list[EventType] = [SlotSet(REQUESTED_SLOT, "order_id")]
+            earlier = tracker.get_slot("order_id")
+            if earlier:  # named earlier in the chat, not in this question: offer, don't assume
+                events = [SlotSet("order_id", None), SlotSet("last_order_id", earlier), *events]
+            return events
+        turn = interruption(self.form, intent, confidence, ANSWERED_IN_FORM)
+        return turn if turn is not None else self.leave("no_number")
+
+    def accept(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+    ) -> list[EventType]:
+        shop = backend()
         try:
-            order = backend().get_order(order_id)
-        except BackendError:
+            order = shop.get_order(order_id)
+            steps = form_steps(self.form, order, shop) if order else []
+        except BackendError:  # accepted as written: the answer explains the outage
             logger.exception("order lookup failed while validating %s", order_id)
-            return {"order_id": order_id}
+            return [SlotSet("order_id", order_id), SlotSet(REQUESTED_SLOT, None)]
         if order is None:
-            dispatcher.utter_message(
-                text=f"I can't find an order {order_id}. Could you check the number in your "
-                "confirmation e-mail and send it again?"
+            return self.refuse(
+                dispatcher,
+                tracker,
+                f"I can't find an order {order_id}. Could you check the number in your "
+                "confirmation e-mail and send it again?",
             )
-            return {"order_id": None}
-        return {"order_id": order_id}
+        events: list[EventType] = [
+            SlotSet("order_id", order_id),
+            SlotSet("offered_order", None),
+            SlotSet("order_attempts", 0),
+            SlotSet("confirmed", None),
+            SlotSet("return_items", None if "return_items" in steps else list(order.items)),
+        ]
+        return [*events, SlotSet(REQUESTED_SLOT, steps[0] if steps else None)]
+
+    def refuse(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+    ) -> list[EventType]:
+        attempts = int(tracker.get_slot("order_attempts") or 0) + 1
+        if attempts > MAX_REFUSALS:
+            return self.leave("not_found")
+        dispatcher.utter_message(text=text, buttons=[NO_NUMBER])
+        return [
+            SlotSet("order_id", None),
+            SlotSet("offered_order", None),
+            SlotSet("order_attempts", attempts),
+            SlotSet(REQUESTED_SLOT, "order_id"),
+        ]
+
+    @staticmethod
+    def leave(reason: str) -> list[EventType]:
+        """End the form without an order; the answer action helps another way."""
+        return [
+            SlotSet("order_id", None),
+            SlotSet("offered_order", None),
+            SlotSet("order_help", reason),
+            SlotSet(REQUESTED_SLOT, None),
+        ]
+
+    # -- which items (a return of an order with several) --------------------------------------
+    def items(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        order = _order_of(tracker)
+        if order is None:
+            return self.leave("no_number")
+        picked = entity_values(tracker, "item")
+        text = picked[0] if picked else str(tracker.latest_message.get("text") or "")
+        chosen = chosen_items(text, order.items)
+        if chosen:
+            return [SlotSet("return_items", list(chosen)), SlotSet(REQUESTED_SLOT, "confirmed")]
+        intent, confidence = latest_intent(tracker)
+        turn = interruption(self.form, intent, confidence, ANSWERED_IN_FORM - {"deny"})
+        if turn is not None:
+            return turn
+        if intent == "deny":
+            return [SlotSet("confirmed", False), SlotSet(REQUESTED_SLOT, None)]
+        attempts = int(tracker.get_slot("order_attempts") or 0) + 1
+        if attempts > MAX_REFUSALS:
+            return [SlotSet("confirmed", False), SlotSet(REQUESTED_SLOT, None)]
+        dispatcher.utter_message(text='Which items? Tap one, or "All of them".')
+        return [SlotSet("order_attempts", attempts), SlotSet(REQUESTED_SLOT, "return_items")]
+
+    # -- the Yes ---------------------------------------------------------------------------
+    def confirmation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """Only a Yes acts: "no", silence on the point and anything unclear keep the order as
+        it is. A different order number starts over with that order."""
+        intent, confidence = latest_intent(tracker)
+        numbers = read_order_message("", tracker.latest_message.get("entities") or [])
+        if numbers.order_id and numbers.order_id != tracker.get_slot("order_id"):
+            return self.accept(dispatcher, tracker, numbers.order_id)
+        own = intent == self.form.removesuffix("_form")
+        if intent == "affirm" or (own and confidence >= NEW_QUESTION_CONFIDENCE):
+            return [SlotSet("confirmed", True), SlotSet(REQUESTED_SLOT, None)]
+        if intent != "deny":
+            turn = interruption(self.form, intent, confidence, ANSWERED_IN_FORM - {"deny"})
+            if turn is not None:
+                return turn
+        return [SlotSet("confirmed", False), SlotSet(REQUESTED_SLOT, None)]
 
 
-class ValidateTrackOrderForm(_OrderNumberValidation):
+def _order_of(tracker: Tracker) -> Order | None:
+    order_id = tracker.get_slot("order_id")
+    if not order_id:
+        return None
+    try:
+        return backend().get_order(str(order_id))
+    except BackendError:
+        logger.exception("order lookup failed for %s", order_id)
+        return None
+
+
+class ValidateTrackOrderForm(_OrderValidation):
     form = "track_order_form"
 
 
-class ValidateCancelOrderForm(_OrderNumberValidation):
+class ValidateCancelOrderForm(_OrderValidation):
     form = "cancel_order_form"
 
 
-class ValidateChangeOrderForm(_OrderNumberValidation):
+class ValidateChangeOrderForm(_OrderValidation):
     form = "change_order_form"
 
 
-class ValidateDeliveryPeriodForm(_OrderNumberValidation):
+class ValidateDeliveryPeriodForm(_OrderValidation):
     form = "delivery_period_form"
 
 
-class ValidateGetRefundForm(_OrderNumberValidation):
+class ValidateGetRefundForm(_OrderValidation):
     form = "get_refund_form"
 
 
-class ValidateTrackRefundForm(_OrderNumberValidation):
-    form = "track_refund_form"
-
-
-class AskOrderNumberTrackOrder(_AskOrderNumber):
-    form = "track_order_form"
-
-
-class AskOrderNumberCancelOrder(_AskOrderNumber):
-    form = "cancel_order_form"
-
-
-class AskOrderNumberChangeOrder(_AskOrderNumber):
-    form = "change_order_form"
-
-
-class AskOrderNumberDeliveryPeriod(_AskOrderNumber):
-    form = "delivery_period_form"
-
-
-class AskOrderNumberGetRefund(_AskOrderNumber):
-    form = "get_refund_form"
-
-
-class AskOrderNumberTrackRefund(_AskOrderNumber):
+class ValidateTrackRefundForm(_OrderValidation):
     form = "track_refund_form"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from actions.survey_config import MetricDefinition, SurveyConfig
 
-__all__ = ["Answer", "guess_answer", "read_answer"]
+__all__ = ["Answer", "guess_answer", "is_feedback", "read_answer"]
 
 _NUMBER_WORDS = {
     "zero": 0,
@@ -80,6 +80,12 @@ def guess_answer(text: str, metric: MetricDefinition) -> Answer:
     once the message is clearly not a new question (the caller checks that first)."""
     score = _phrase_inside(_FILLER.sub("", _normalise(text or "")), metric)
     return Answer(score=score) if score is not None else Answer()
+
+
+def is_feedback(text: str) -> bool:
+    """A sentence rather than a stray word: worth keeping as the customer's comment."""
+    words = re.findall(r"[^\W\d_]{2,}", text or "")
+    return not (text or "").startswith("/") and len(words) >= 3
 
 
 def _normalise(text: str) -> str:

@@ -22,7 +22,17 @@ __all__ = [
 ]
 
 KNOWN_METRICS = ("csat", "ces")
-REQUIRED_TEXTS = ("intro", "ask_again", "comment_prompt", "thanks", "skipped", "gave_up")
+REQUIRED_TEXTS = (
+    "intro",
+    "ask_again",
+    "comment_prompt",
+    "thanks",
+    "goodbye",
+    "already_answered",
+    "comment_noted",
+    "skipped",
+    "gave_up",
+)
 
 
 class SurveyConfigError(ValueError):
@@ -68,7 +78,17 @@ class SurveyConfig:
         return self.metrics[index] if index < len(self.metrics) else None
 
     def question_text(self, metric: MetricDefinition) -> str:
-        return metric.question.replace("{shop}", self.shop_name)
+        """The question, with the ends of its scale named under it."""
+        low, high = metric.scale_min, metric.scale_max
+        ends = f"{low} = {metric.labels[low]} · {high} = {metric.labels[high]}"
+        return f"{self.text_of(metric.question)}\n{ends}"
+
+    def text(self, key: str) -> str:
+        """One of the survey's texts, with the shop's name filled in."""
+        return self.text_of(self.texts[key])
+
+    def text_of(self, text: str) -> str:
+        return text.replace("{shop}", self.shop_name)
 
 
 def default_path(environ: Mapping[str, str] | None = None) -> Path:

@@ -1,12 +1,15 @@
-"""Command line: ``python -m bot`` (serve), ``python -m bot chat``, ``python -m bot migrate``,
-``python -m bot telegram set-webhook URL``."""
+"""Command line: ``python -m bot`` (serve), ``python -m bot chat``, ``python -m bot staff``,
+``python -m bot migrate``, ``python -m bot telegram set-webhook URL``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.logs import configure_logging
@@ -23,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the gateway (default)")
     sub.add_parser("chat", help="talk to the assistant in this terminal")
+    staff = sub.add_parser("staff", help="the handoff desk in this terminal (beside `chat`)")
+    staff.add_argument("--name", help="your name as customers see it (default: your login)")
     sub.add_parser("migrate", help="create or upgrade the gateway's and the telemetry's tables")
     tg = sub.add_parser("telegram", help="Telegram helpers")
     tg_sub = tg.add_subparsers(dest="action", required=True)
@@ -33,10 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    # The chat prints the conversation on stdout; keep the log to warnings there.
-    configure_logging(settings, level=logging.WARNING if args.command == "chat" else logging.INFO)
-    if args.command == "chat":
-        return asyncio.run(_chat(settings))
+    if args.command in ("chat", "staff"):
+        # The terminal is the conversation: the gateway's log goes to a file, never into it.
+        configure_logging(settings, path=Path("var/log") / f"{args.command}.log")
+        terminal = replace(settings, gateway_db_url=settings.console_db_url)
+        if args.command == "chat":
+            return asyncio.run(_chat(terminal))
+        return asyncio.run(_staff(terminal, args.name or getpass.getuser()))
+    configure_logging(settings)
     if args.command == "migrate":
         return _migrate_only(settings)
     if args.command == "telegram":
@@ -69,20 +78,45 @@ def _serve(settings: Settings) -> int:
 
 
 async def _chat(settings: Settings) -> int:
+    """The console channel. Its process fires the console's timers (idle survey, the handoff's
+    message offer, replies from `python -m bot staff`): only it can show them to the customer."""
     from bot.app import Services
     from bot.channels.console.adapter import ConsoleChannel
 
     console = ConsoleChannel()
     services = Services(settings, console=console)
     _migrate(services)
-    if not await services.engine.is_ready():
-        print(f"(the engine at {settings.rasa_url} is not answering yet; messages will be kept)")
+    await _check_engine(services, settings)
     await services.start()
     try:
         await console.run(services.pipeline.receive)
     finally:
         await services.stop()
     return 0
+
+
+async def _staff(settings: Settings, agent: str) -> int:
+    """The terminal staff desk, on the chat's cases. It fires no timers (the chat does)."""
+    from bot.app import Services
+    from bot.channels.console.staff import StaffConsole
+
+    services = Services(replace(settings, timer_poll_seconds=0), terminal_desk=True)
+    _migrate(services)
+    await _check_engine(services, settings)
+    await services.start()
+    desk = StaffConsole(services.cases, services.staff_side, agent, services.clock)
+    try:
+        await desk.run()
+    finally:
+        await services.stop()
+    return 0
+
+
+async def _check_engine(services: Services, settings: Settings) -> None:
+    if not await services.engine.is_ready():
+        print(f"(the engine at {settings.rasa_url} is not answering yet; start it with make run)")
+    elif not settings.rasa_token:
+        print("(no engine token: run make run once, or set RASA_TOKEN)")
 
 
 def _migrate(services: Services) -> None:

@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.console.mailbox import MAILBOX_TIMER_PREFIX, ConsoleMailbox
+from bot.channels.console.staff_desk import TerminalDesk
 from bot.channels.plumbing import Dedupe
 from bot.channels.slack.adapter import SlackChannel, make_bolt_app
 from bot.channels.slack.outbound import SlackOutbound, make_client
@@ -29,7 +31,7 @@ from bot.handoff.cases import CaseRepository
 from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
-from bot.handoff.staff_desk import StaffNotices
+from bot.handoff.staff_desk import StaffDesk, StaffNotices
 from bot.idle import IdleTimers
 from bot.kept import KeptMessages
 from bot.pipeline import Pipeline
@@ -37,6 +39,7 @@ from bot.settings import Settings
 from bot.state.database import GatewayDatabase
 from bot.state.deliveries import DeliveryKeys
 from bot.state.timer_store import TimerStore
+from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
 from bot.threads import DbThreads
 from bot.timers import TimerWorker
@@ -48,7 +51,10 @@ log = logging.getLogger(__name__)
 
 class Services:
     """Everything one gateway process runs. Construction does no I/O; ``start``/``stop`` do.
-    ``telemetry_store``, ``state_db`` and ``engine`` may be given (tests, the CLI)."""
+    ``telemetry_store``, ``state_db`` and ``engine`` may be given (tests, the CLI). The terminal
+    processes: ``console`` is `python -m bot chat`'s channel (it also prints what the terminal
+    desk sends it); ``terminal_desk`` is `python -m bot staff`, whose console replies go through
+    the database to the chat's process. Both use the terminal staff desk."""
 
     def __init__(
         self,
@@ -58,6 +64,7 @@ class Services:
         state_db: GatewayDatabase | None = None,
         engine: EngineClient | None = None,
         console: ConsoleChannel | None = None,
+        terminal_desk: bool = False,
     ) -> None:
         s = self.settings = settings
         self.stats: Counter[str] = Counter()
@@ -88,13 +95,17 @@ class Services:
             outbounds["slack"] = SlackOutbound(slack_client)
         if console is not None:
             outbounds["console"] = console
+        elif terminal_desk:
+            outbounds["console"] = ConsoleMailbox(self.timer_store, clock)
         self.delivery = Delivery(outbounds, self.stats)
-        staff_desk = (
+        slack_desk = (
             SlackStaffDesk(slack_client, s.slack_staff_channel, clock)
             if slack_client is not None and s.slack_staff_channel
             else None
         )
-        staff = StaffNotices(staff_desk)
+        in_terminal = console is not None or terminal_desk
+        desk: StaffDesk | None = TerminalDesk(self.cases) if in_terminal else slack_desk
+        staff = StaffNotices(desk)
         # -- conversations, the handoff desk and the pipeline ------------------------------
         self.idle = IdleTimers(
             self.timer_store,
@@ -144,16 +155,26 @@ class Services:
             clock,
         )
         self.pipeline = Pipeline(
-            self.engine, self.delivery, self.telemetry, self.router, self.idle, kept, self.stats
+            self.engine,
+            self.delivery,
+            self.telemetry,
+            self.router,
+            self.idle,
+            kept,
+            self.stats,
+            SurveyTaps(self.engine, self.delivery),
         )
+        handlers = {
+            IDLE_TIMER: self.idle.fire,
+            HANDOFF_TIMEOUT_TIMER: self.router.on_timeout,
+            REPLAY_TIMER_PREFIX: self.pipeline.replay,
+        }
+        if console is not None:
+            handlers[MAILBOX_TIMER_PREFIX] = console.from_mailbox
         self.timers = TimerWorker(
             self.timer_store,
             self.threads,
-            {
-                IDLE_TIMER: self.idle.fire,
-                HANDOFF_TIMEOUT_TIMER: self.router.on_timeout,
-                REPLAY_TIMER_PREFIX: self.pipeline.replay,
-            },
+            handlers,
             owner=s.instance_id,
             clock=clock,
             stats=self.stats,
@@ -177,8 +198,8 @@ class Services:
         self.staff: SlackStaffListener | None = None
         if slack_client is not None:
             bolt = make_bolt_app(slack_client, s.slack_signing_secret)
-            if staff_desk is not None:
-                self.staff = SlackStaffListener(bolt, staff_desk.channel, self.staff_side, dedupe)
+            if slack_desk is not None:
+                self.staff = SlackStaffListener(bolt, slack_desk.channel, self.staff_side, dedupe)
             self.slack = SlackChannel(
                 bolt,
                 self.pipeline.receive,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from bot.settings import Settings
 
@@ -31,8 +32,18 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(
+    settings: Settings, level: int = logging.INFO, path: Path | None = None
+) -> None:
+    """Log lines to stderr, or to ``path`` (the terminal chat and desk: their screen is the
+    conversation, never a place for the gateway's warnings)."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=str(path) if path is not None else None,
+    )
     redact = RedactSecrets(settings.secrets())
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

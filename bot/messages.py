@@ -96,6 +96,8 @@ def text_reply(text: str) -> BotReply:
 
 
 APOLOGY = "We're having trouble right now, please try again in a minute."
+# A second tap on buttons already answered (the survey says the same: survey.yml).
+ALREADY_ANSWERED = "Already got it, thanks!"
 ONLY_TEXT = "I can only read text for now. Please type your question."
 HELP_TEXT = (
     "I'm the shop's support assistant. Ask me about your orders (track, change, cancel), "

@@ -18,6 +18,7 @@ from bot.idle import IdleTimers
 from bot.kept import KeptMessages
 from bot.messages import APOLOGY, Address, IncomingMessage, text_reply
 from bot.state.timer_store import Timer
+from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
 from contract import META_CHANNEL, META_CONVERSATION_ID, META_CUSTOMER_ID, META_LOCALE
 
@@ -35,12 +36,15 @@ class Pipeline:
     idle: IdleTimers
     kept: KeptMessages
     stats: Counter[str]
+    survey_taps: SurveyTaps
 
     async def receive(self, msg: IncomingMessage) -> None:
         """Answer one customer message. Never raises: failures are logged and counted."""
         self.stats["messages_received"] += 1
         cid: str | None = None
         try:
+            if await self.survey_taps.late(msg):
+                return  # a survey that is over: no new conversation for it
             cid = await self.telemetry.open_conversation(msg.address, msg.locale)
             if await self.handoff.intercept(msg, cid):
                 return  # a person has this conversation: relayed to the staff thread

@@ -18,6 +18,22 @@ DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 DEFAULT_SLACK_API = "https://slack.com/api/"
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_IDLE_SECONDS = 900
+DEFAULT_RASA_TOKEN_FILE = "var/rasa_token"  # written by scripts/run.sh on first use
+# `make chat` and `make staff` keep their cases and timers here, apart from the `make run`
+# gateway: only the console's own process can show a console customer a timer's message.
+DEFAULT_CONSOLE_DB_URL = "sqlite:///var/console-gateway.sqlite3"
+
+
+def rasa_token_from_env(env: Mapping[str, str]) -> str | None:
+    """``RASA_TOKEN``, else the token ``make run`` generated (``RASA_TOKEN_FILE``), so `make chat`
+    and `make staff` can resume and trigger conversations like the gateway does."""
+    if env.get("RASA_TOKEN"):
+        return env["RASA_TOKEN"]
+    try:
+        token = Path(env.get("RASA_TOKEN_FILE") or DEFAULT_RASA_TOKEN_FILE).read_text().strip()
+    except OSError:
+        return None
+    return token or None
 
 
 def idle_timeout_from_env(env: Mapping[str, str]) -> timedelta:
@@ -69,6 +85,7 @@ class Settings:
 
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     gateway_db_url: str = ""  # empty = the telemetry database (see gateway_db_url())
+    console_db_url: str = DEFAULT_CONSOLE_DB_URL  # `make chat` / `make staff` (see above)
     idle_timeout: timedelta = timedelta(seconds=DEFAULT_IDLE_SECONDS)
 
     # Operational knobs (tests shrink them).
@@ -117,7 +134,7 @@ class Settings:
             raise ConfigError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
         return cls(
             rasa_url=(env.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
-            rasa_token=env.get("RASA_TOKEN") or None,
+            rasa_token=rasa_token_from_env(env),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 30.0),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
@@ -133,5 +150,6 @@ class Settings:
             gateway_port=int(env.get("GATEWAY_PORT") or 8000),
             telemetry=TelemetrySettings.from_env(env),
             gateway_db_url=gateway_db_url(env),
+            console_db_url=env.get("CONSOLE_GATEWAY_DB_URL") or DEFAULT_CONSOLE_DB_URL,
             idle_timeout=idle_timeout_from_env(env),
         )

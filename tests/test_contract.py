@@ -24,3 +24,11 @@ def test_sender_ids() -> None:
     assert contract.sender_id("telegram", "42", "42") == "telegram:42"
     assert contract.sender_id("telegram", "-100", "7", shared_chat=True) == "telegram:-100:7"
     assert contract.sender_id("slack", "D1", "U1") == "slack:D1:U1"
+
+
+def test_survey_payloads() -> None:
+    assert contract.survey_payload("csat", 4) == "csat:4"
+    assert contract.parse_survey_payload(" ces:7 ") == ("ces", 7)
+    for text in ("re:10", "csat:", "csat:4 please", "/affirm", "ces:123"):
+        assert contract.parse_survey_payload(text) is None
+    assert {m for m in contract.SURVEY_METRICS} >= {"csat", "ces"}

@@ -9,93 +9,25 @@ by another gateway.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from bot.handoff.case_rows import add_to_log, case_from_row
+from bot.handoff.values import Case, Transition
 from bot.state.database import GatewayDatabase
 from bot.state.schema import HandoffAction, HandoffCase
 from contract import utcnow
 from cx_telemetry.db import dialect_insert
 
-OPEN_STATUSES = ("waiting", "claimed")
+# A case is open until it is closed. While it is ``waiting`` or ``claimed`` the customer talks
+# to staff; ``follow_up``: the customer left a message and went back to the assistant, and the
+# case waits for staff to follow up (by e-mail, or in the chat once someone claims it).
+CUSTOMER_WITH_STAFF = ("waiting", "claimed")
+OPEN_STATUSES = (*CUSTOMER_WITH_STAFF, "follow_up")
 CLOSED_STATUSES = ("resolved", "returned", "cancelled")
-
-
-@dataclass(frozen=True)
-class Case:
-    """One handoff as the staff desk and the gateway see it."""
-
-    handoff_id: str
-    conversation_id: str | None
-    sender_id: str
-    channel: str
-    address: dict[str, Any]
-    customer: str | None
-    customer_name: str | None
-    reason: str | None
-    intents: tuple[str, ...]
-    transcript: tuple[str, ...]
-    status: str
-    requested_at: datetime
-    claimed_at: datetime | None
-    claimed_by: str | None
-    agent: str | None
-    closed_at: datetime | None
-    closed_by: str | None
-    follow_up_offered: bool
-    staff_channel: str | None
-    card_ts: str | None
-    contact_email: str | None = None  # left by the customer after the follow-up offer
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The result of a claim or close: the case afterwards and whether this caller made it."""
-
-    case: Case | None
-    won: bool
-
-
-def _case(row: HandoffCase | None) -> Case | None:
-    if row is None:
-        return None
-    return Case(
-        handoff_id=row.handoff_id,
-        conversation_id=row.conversation_id,
-        sender_id=row.sender_id,
-        channel=row.channel,
-        address=dict(row.address or {}),
-        customer=row.customer,
-        customer_name=row.customer_name,
-        reason=row.reason,
-        intents=tuple(row.intents or ()),
-        transcript=tuple(row.transcript or ()),
-        status=row.status,
-        requested_at=row.requested_at,
-        claimed_at=row.claimed_at,
-        claimed_by=row.claimed_by,
-        agent=row.agent,
-        closed_at=row.closed_at,
-        closed_by=row.closed_by,
-        follow_up_offered=row.follow_up_offered,
-        contact_email=row.contact_email,
-        staff_channel=row.staff_channel,
-        card_ts=row.card_ts,
-    )
-
-
-def _log(
-    s: Session, hid: str, action: str, user: str | None, agent: str | None, at: datetime
-) -> None:
-    s.add(HandoffAction(handoff_id=hid, action=action, slack_user=user, agent=agent, at=at))
 
 
 class CaseRepository:
@@ -130,7 +62,7 @@ class CaseRepository:
                 )
             ) or s.get(HandoffCase, handoff_id)
             if existing is not None:
-                return Transition(_case(existing), False)
+                return Transition(case_from_row(existing), False)
             table: Table = HandoffCase.__table__  # type: ignore[assignment]
             ins = dialect_insert(table, s.get_bind().dialect.name)
             result: Any = s.execute(
@@ -154,13 +86,13 @@ class CaseRepository:
             )
             won = result.first() is not None
             if won:
-                _log(s, handoff_id, "requested", None, None, at)
+                add_to_log(s, handoff_id, "requested", None, None, at)
             row = s.get(HandoffCase, handoff_id) or s.scalar(
                 select(HandoffCase).where(
                     HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
                 )
             )
-            return Transition(_case(row), won)
+            return Transition(case_from_row(row), won)
 
         return self.db.run(write)
 
@@ -184,37 +116,71 @@ class CaseRepository:
         )
         return kept.case if kept.won else None
 
+    def append_line(self, handoff_id: str, line: str) -> None:
+        """Add a line to the case's transcript: the thread of a desk without threads of its own
+        (the terminal desk). Not audit-logged."""
+
+        def write(s: Session) -> None:
+            row = s.get(HandoffCase, handoff_id)
+            if row is not None:
+                row.transcript = [*(row.transcript or ()), line]
+
+        self.db.run(write)
+
     def case(self, handoff_id: str) -> Case | None:
-        return self.db.read(lambda s: _case(s.get(HandoffCase, handoff_id)))
+        return self.db.read(lambda s: case_from_row(s.get(HandoffCase, handoff_id)))
 
     def open_case_for(self, sender_id: str) -> Case | None:
-        """The customer's open case (by engine sender id), or None. Runs for every customer
-        message, so the usual answer (none) costs one Core query on a read-only connection."""
-        open_case = HandoffCase.sender_id == sender_id, HandoffCase.closed_at.is_(None)
+        """The customer's case while they talk to staff (by engine sender id), or None. Runs for
+        every customer message, so the usual answer (none) costs one Core query on a read-only
+        connection."""
+        open_case = (
+            HandoffCase.sender_id == sender_id,
+            HandoffCase.closed_at.is_(None),
+            HandoffCase.status.in_(CUSTOMER_WITH_STAFF),
+        )
         found = self.db.read(lambda s: s.scalar(select(HandoffCase.handoff_id).where(*open_case)))
         return None if found is None else self.case(str(found))
 
+    def open_cases(self) -> list[Case]:
+        """Every open case, oldest request first (the terminal desk's list)."""
+        rows = self.db.read(
+            lambda s: [
+                case_from_row(row)
+                for row in s.scalars(
+                    select(HandoffCase)
+                    .where(HandoffCase.closed_at.is_(None))
+                    .order_by(HandoffCase.requested_at)
+                )
+            ]
+        )
+        return [case for case in rows if case is not None]
+
     def case_for_thread(self, staff_channel: str, thread_ts: str) -> Case | None:
-        """The case whose card starts the Slack thread ``thread_ts``."""
+        """The case whose card starts the thread ``thread_ts`` (the newest, should a desk ever
+        number two cards alike)."""
         return self.db.read(
-            lambda s: _case(
-                s.scalar(
-                    select(HandoffCase).where(
+            lambda s: case_from_row(
+                s.scalars(
+                    select(HandoffCase)
+                    .where(
                         HandoffCase.staff_channel == staff_channel,
                         HandoffCase.card_ts == thread_ts,
                     )
-                )
+                    .order_by(HandoffCase.requested_at.desc())
+                ).first()
             ),
         )
 
     def claim(
         self, handoff_id: str, slack_user: str, agent: str, at: datetime | None = None
     ) -> Transition:
-        """``waiting`` -> ``claimed`` by ``slack_user``; ``won`` only for the one who claimed."""
+        """``waiting`` (or ``follow_up``) -> ``claimed`` by ``slack_user``; ``won`` only for the
+        one who claimed."""
         at = at or utcnow()
         return self._transition(
             handoff_id,
-            [HandoffCase.status == "waiting"],
+            [HandoffCase.status.in_(("waiting", "follow_up"))],
             {"status": "claimed", "claimed_at": at, "claimed_by": slack_user, "agent": agent},
             ("claim", slack_user, agent, at),
         )
@@ -249,6 +215,25 @@ class CaseRepository:
             ("timeout", None, None, at or utcnow()),
         )
 
+    def keep_for_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """The customer left a message after the follow-up offer and went back to the
+        assistant: ``waiting`` -> ``follow_up``, the case stays open for staff."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "waiting", HandoffCase.follow_up_offered.is_(True)],
+            {"status": "follow_up"},
+            ("follow_up", None, None, at or utcnow()),
+        )
+
+    def wait_again(self, handoff_id: str, at: datetime | None = None) -> Transition:
+        """The customer of a ``follow_up`` case asks for a person again: back to ``waiting``."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.status == "follow_up"],
+            {"status": "waiting"},
+            ("requested_again", None, None, at or utcnow()),
+        )
+
     def _transition(
         self,
         handoff_id: str,
@@ -267,8 +252,8 @@ class CaseRepository:
             )
             won = bool(result.rowcount)
             if won and logged is not None:
-                _log(s, handoff_id, *logged)
-            return Transition(_case(s.get(HandoffCase, handoff_id)), won)
+                add_to_log(s, handoff_id, *logged)
+            return Transition(case_from_row(s.get(HandoffCase, handoff_id)), won)
 
         return self.db.run(write)
 
@@ -283,7 +268,7 @@ class CaseRepository:
         """Record a staff action that does not change the case (a refused claim, a
         confirmation asked, a dismissed confirmation)."""
         when = at or utcnow()
-        self.db.run(lambda s: _log(s, handoff_id, action, slack_user, agent, when))
+        self.db.run(lambda s: add_to_log(s, handoff_id, action, slack_user, agent, when))
 
     def actions(self, handoff_id: str) -> list[tuple[str, str | None, str | None]]:
         """The audit trail of a case, oldest first: (action, Slack user, agent)."""

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
-from bot.handoff.cases import Case
 from bot.handoff.staff_desk import StaffNotices
+from bot.handoff.values import Case
 from bot.state.timer_store import TimerStore
 from bot.telemetry import Telemetry
 from bot.threads import DbThreads

@@ -17,12 +17,13 @@ from datetime import datetime
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
-from bot.handoff.cases import Case, CaseRepository
+from bot.handoff.cases import CaseRepository
 from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.staff_desk import StaffNotices
 from bot.handoff.texts import CLOSED_TEXT, ENGINE_DOWN_TEXT, JOINED_TEXT, RETURNED_TEXT
 from bot.handoff.values import (
     INTERNAL_NOTE,
+    Case,
     StaffAction,
     StaffMessage,
     agent_display,
@@ -63,11 +64,11 @@ class StaffSide:
             )
             return
         name = await self.staff.agent_name(msg.user_id)
-        if case.status == "waiting":  # answering the customer is claiming the case
+        if case.status in ("waiting", "follow_up"):  # answering the customer claims the case
             case = await self._claim(case, msg.user_id, name) or case
         address = Address.from_payload(case.address)
         if not await self.delivery.deliver(address, [text_reply(f"{name}: {msg.text}")]):
-            await self.staff.thread(case, "_:warning: That message could not be delivered._")
+            await self.staff.thread(case, "⚠️ That message could not be delivered.")
             return
         self.stats["handoff_agent_messages"] += 1
         await self.telemetry.handoff_agent_replied(case.handoff_id, at=self.clock())
@@ -120,7 +121,7 @@ class StaffSide:
             Address.from_payload(case.address), [text_reply(JOINED_TEXT.format(name=name))]
         )
         await self.staff.card(case)
-        await self.staff.thread(case, f"_Claimed by <@{user_id}>._")
+        await self.staff.thread(case, f"Claimed by {name}.")
         return case
 
     async def _close(self, case: Case, kind: str, user_id: str, name: str) -> None:
@@ -155,9 +156,9 @@ class StaffSide:
             await self.delivery.deliver(address, replies)
             if replies:
                 await self.telemetry.note_turn(case.conversation_id, "bot")
-            note = f"_Resolved by <@{user_id}>; the customer gets the survey._"
+            note = f"Resolved by {name}; the customer gets the survey."
         else:
             await self.delivery.deliver(address, [text_reply(RETURNED_TEXT.format(name=name))])
-            note = f"_Returned to the bot by <@{user_id}>._"
+            note = f"Returned to the bot by {name}."
         await self.idle.schedule(case.address, case.conversation_id)
         await self.lifecycle.tidy(case, note)

@@ -1,13 +1,17 @@
 """The staff side as the handoff desk sees it: :class:`StaffDesk` is what a staff-desk adapter
-offers (Slack today, ``bot/channels/slack/staff_desk.py``); :class:`StaffNotices` is how the
-desk uses it, with one failure policy: a notice to staff never breaks the handoff."""
+offers (Slack, ``bot/channels/slack/staff_desk.py``; the terminal, ``bot/channels/terminal``);
+:class:`StaffNotices` is how the desk uses it, with one failure policy: a notice to staff never
+breaks the handoff.
+
+Every text handed to a desk is plain text, never a platform's markup: the adapter renders it
+(and escapes what the customer wrote) for its own platform."""
 
 from __future__ import annotations
 
 import logging
 from typing import Protocol
 
-from bot.handoff.cases import Case
+from bot.handoff.values import Case
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,11 @@ class StaffDesk(Protocol):
 
     async def update_card(self, case: Case) -> None: ...
 
-    async def post_in_thread(self, case: Case, text: str) -> None: ...
+    async def post_note(self, case: Case, text: str) -> None:
+        """A note of ours in the case's thread ("Claimed by Ana.")."""
+
+    async def post_customer_text(self, case: Case, text: str) -> None:
+        """What the customer wrote, relayed to the case's thread exactly as written."""
 
     async def tell(self, case: Case, user_id: str, text: str) -> None:
         """A message only ``user_id`` sees (ephemeral)."""
@@ -59,13 +67,22 @@ class StaffNotices:
         except Exception:
             log.exception("could not update the card of handoff %s", case.handoff_id)
 
-    async def thread(self, case: Case, text: str) -> None:
+    async def thread(self, case: Case, note: str) -> None:
+        """A note of ours in the case's thread."""
         if self.desk is None or not case.card_ts:
             return
         try:
-            await self.desk.post_in_thread(case, text)
+            await self.desk.post_note(case, note)
         except Exception:
             log.exception("could not post in the thread of handoff %s", case.handoff_id)
+
+    async def customer_said(self, case: Case, text: str) -> None:
+        if self.desk is None or not case.card_ts:
+            return
+        try:
+            await self.desk.post_customer_text(case, text)
+        except Exception:
+            log.exception("could not relay a customer message of handoff %s", case.handoff_id)
 
     async def tell(self, case: Case, user_id: str, text: str) -> None:
         if self.desk is None:

@@ -13,6 +13,21 @@ CLOSED_TEXT = "{name} from our support team has closed this chat. Thank you for 
 RETURNED_TEXT = (
     "{name} has handed you back to the assistant. Is there anything else I can help with?"
 )
+# No staff desk at all: nobody could pick the chat up, so no queue is promised.
+NO_DESK_TEXT = (
+    "Nobody from our team can take this chat right now. Leave your message here together with "
+    "an e-mail address, and we'll get back to you by e-mail. Or carry on with the assistant."
+)
+# A message left after the follow-up offer.
+LEFT_WITH_EMAIL_TEXT = "Thanks, we have your message and will reply to {email}."
+LEFT_NO_EMAIL_TEXT = (
+    "Thanks, we have your message. Please add the e-mail address we should reply to."
+)
+# Back to the assistant after leaving a message: the case stays open for the follow-up.
+KEPT_TEXT = (
+    "You're back with the assistant. We've kept your message and will reply to {email}. "
+    "What else can I help you with?"
+)
 TIMEOUT_TEXT = (
     "Sorry, everyone on our team is still busy. You can leave your message here together with "
     "an e-mail address, and we'll get back to you by e-mail. Or carry on with the assistant."

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.messages import BotReply
@@ -29,6 +30,45 @@ CANCEL_WORDS = frozenset(
 )
 TRANSCRIPT_TURNS = 20
 INTERNAL_NOTE = "//"  # a staff message starting with this is a note, not sent to the customer
+
+
+@dataclass(frozen=True)
+class Case:
+    """One handoff as the staff desk and the gateway see it (``bot.handoff.cases`` keeps it)."""
+
+    handoff_id: str
+    conversation_id: str | None
+    sender_id: str
+    channel: str
+    address: dict[str, Any]
+    customer: str | None
+    customer_name: str | None
+    reason: str | None
+    intents: tuple[str, ...]
+    transcript: tuple[str, ...]
+    status: str
+    requested_at: datetime
+    claimed_at: datetime | None
+    claimed_by: str | None
+    agent: str | None
+    closed_at: datetime | None
+    closed_by: str | None
+    follow_up_offered: bool
+    staff_channel: str | None
+    card_ts: str | None
+    contact_email: str | None = None  # left by the customer after the follow-up offer
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of a claim or close: the case afterwards and whether this caller made it."""
+
+    case: Case | None
+    won: bool
 
 
 @dataclass(frozen=True)

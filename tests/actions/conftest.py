@@ -26,6 +26,12 @@ SLOTS = {
     "survey_segment": None,
     "survey_low_metric": None,
     "requested_slot": None,
+    "last_order_id": None,
+    "offered_order": None,
+    "order_attempts": 0,
+    "order_help": None,
+    "confirmed": None,
+    "return_items": None,
 }
 
 
@@ -88,6 +94,29 @@ class Conversation:
             {},
             "action_listen",
         )
+
+    def form_turn(
+        self,
+        form: str,
+        text: str,
+        intent: str,
+        confidence: float = 0.95,
+        entities: list[dict[str, Any]] | None = None,
+        first: bool = False,
+        **slots: Any,
+    ) -> Tracker:
+        """The tracker a form's validation gets, as Rasa builds it: the customer's message, then
+        the form's own execution, the form already active; on its ``first`` turn it has asked
+        for nothing yet."""
+        for entity in entities or []:
+            if entity.get("entity") == "order_id":
+                slots.setdefault("order_id", entity["value"])  # Rasa's from_entity mapping
+        tracker = self.tracker(text, intent, confidence, entities, **slots)
+        tracker.events.append({"event": "action", "name": form})
+        tracker.active_loop = {"name": form}
+        if first:
+            tracker.slots["requested_slot"] = None
+        return tracker
 
     def apply(self, events: list[dict[str, Any]]) -> None:
         for event in events:

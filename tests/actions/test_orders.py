@@ -8,22 +8,22 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
-from actions.order_forms import (
-    AskOrderNumberTrackOrder,
-    ValidateCancelOrderForm,
-    ValidateTrackOrderForm,
-    ValidateTrackRefundForm,
-)
+from actions.order_forms import ValidateCancelOrderForm, ValidateTrackOrderForm
+from actions.order_questions import AskOrderNumberTrackOrder
 from actions.orders import ActionCancelOrder, ActionGetRefund, ActionTrackOrder, ActionTrackRefund
 from cx_telemetry import TelemetryStore
 
 from .conftest import Conversation, run
 
 
-def validate(action: object, value: str, chat: Conversation) -> tuple[dict, list[dict]]:
+async def validate(action: object, value: str, chat: Conversation) -> tuple[dict, list[dict]]:
+    """The order number typed while the form asks for it: (slots set, messages)."""
+    form = action.name().removeprefix("validate_")  # type: ignore[attr-defined]
+    entities = [{"entity": "order_id", "value": value}] if value[-5:].isdigit() else []
+    tracker = chat.form_turn(form, value, "nlu_fallback", 0.4, entities, requested_slot="order_id")
     dispatcher = CollectingDispatcher()
-    result = action.validate_order_id(value, dispatcher, chat.tracker(value, "nlu_fallback"), {})  # type: ignore[attr-defined]
-    return result, dispatcher.messages
+    events = await action.run(dispatcher, tracker, {})  # type: ignore[attr-defined]
+    return {e["name"]: e["value"] for e in events if e["name"] == "order_id"}, dispatcher.messages
 
 
 async def test_order_number_is_asked_with_a_way_out(store: TelemetryStore) -> None:
@@ -36,19 +36,22 @@ async def test_order_number_is_asked_with_a_way_out(store: TelemetryStore) -> No
 
 
 @pytest.mark.parametrize("value", ["#10002", "ORD-10002", "10002"])
-def test_valid_order_numbers_are_accepted_normalised(store: TelemetryStore, value: str) -> None:
-    result, messages = validate(ValidateTrackOrderForm(), value, Conversation(store))
+async def test_valid_order_numbers_are_accepted_normalised(
+    store: TelemetryStore, value: str
+) -> None:
+    result, messages = await validate(ValidateTrackOrderForm(), value, Conversation(store))
     assert result == {"order_id": "10002"} and messages == []
 
 
-def test_a_malformed_order_number_is_refused_with_the_format(store: TelemetryStore) -> None:
-    result, messages = validate(ValidateTrackOrderForm(), "12ab", Conversation(store))
+async def test_a_malformed_order_number_is_refused_with_the_format(store: TelemetryStore) -> None:
+    result, messages = await validate(ValidateTrackOrderForm(), "12ab", Conversation(store))
     assert result == {"order_id": None}
     assert "5 digits" in messages[0]["text"]
+    assert messages[0]["buttons"] == [{"title": "I don't have it", "payload": "/deny"}]
 
 
-def test_an_unknown_order_is_refused(store: TelemetryStore) -> None:
-    result, messages = validate(ValidateCancelOrderForm(), "99999", Conversation(store))
+async def test_an_unknown_order_is_refused(store: TelemetryStore) -> None:
+    result, messages = await validate(ValidateCancelOrderForm(), "99999", Conversation(store))
     assert result == {"order_id": None}
     assert "can't find an order 99999" in messages[0]["text"]
 
@@ -75,13 +78,14 @@ async def test_a_shipped_order_cannot_be_cancelled_and_the_next_step_is_offered(
         ActionCancelOrder(), Conversation(store).tracker("10002", "cancel_order", order_id="10002")
     )
     assert "can't be cancelled" in messages[0]["text"]
-    assert {"title": "Request a refund", "payload": "/get_refund"} in messages[0]["buttons"]
+    assert "refuse the parcel at the door" in messages[0]["text"]
     assert context.backend().get_order("10002").status.value == "shipped"  # type: ignore[union-attr]
 
 
 async def test_a_processing_order_is_cancelled(store: TelemetryStore) -> None:
     messages, _ = await run(
-        ActionCancelOrder(), Conversation(store).tracker("10001", "cancel_order", order_id="10001")
+        ActionCancelOrder(),
+        Conversation(store).tracker("yes", "affirm", order_id="10001", confirmed=True),
     )
     assert messages[0]["text"].startswith("Done: order #10001 is cancelled")
     assert context.backend().get_order("10001").status.value == "cancelled"  # type: ignore[union-attr]
@@ -92,9 +96,10 @@ async def test_a_refund_is_started_for_a_delivered_order_and_then_tracked(
 ) -> None:
     chat = Conversation(store)
     messages, _ = await run(
-        ActionGetRefund(), chat.tracker("10003", "get_refund", order_id="10003")
+        ActionGetRefund(), chat.tracker("yes", "affirm", order_id="10003", confirmed=True)
     )
-    assert "I've started a return for order #10003" in messages[0]["text"]
+    assert "I've started a return for" in messages[0]["text"]
+    assert "from order #10003" in messages[0]["text"]
     messages, _ = await run(
         ActionTrackRefund(), chat.tracker("10003", "track_refund", order_id="10003")
     )
@@ -120,29 +125,27 @@ async def test_a_failing_order_system_gets_an_apology_and_a_person(
     assert messages[0]["buttons"] == [
         {"title": "Talk to a person", "payload": "/contact_human_agent"}
     ]
-    result, messages = validate(ValidateTrackOrderForm(), "10002", Conversation(store))
+    result, messages = await validate(ValidateTrackOrderForm(), "10002", Conversation(store))
     assert result == {"order_id": "10002"}  # accepted as written; the answer explains the outage
 
 
 async def test_another_order_question_mid_form_hands_the_turn_back_to_the_rules(
     store: TelemetryStore,
 ) -> None:
+    from actions.order_forms import ValidateTrackRefundForm
+
     chat = Conversation(store)
     entities = [{"entity": "order_id", "value": "10001"}]
-    tracker = chat.tracker(
-        "actually cancel order 10001", "cancel_order", 0.93, entities, order_id="10001"
-    )
-    tracker.active_loop = {"name": "track_refund_form"}
+    tracker = chat.form_turn(
+        "track_refund_form", "actually cancel order 10001", "cancel_order", 0.93, entities,
+        requested_slot="order_id",
+    )  # fmt: skip
     _, events = await run(ValidateTrackRefundForm(), tracker)
-    assert events == [
-        {"event": "action_execution_rejected", "name": "track_refund_form", "policy": None,
-         "confidence": None, "timestamp": None}
-    ]  # fmt: skip
-    # the same intent as the form's own is an ordinary answer to its question
-    tracker = chat.tracker("10005", "track_refund", 0.9, [{"entity": "order_id", "value": "10005"}])
-    tracker.events.append({"event": "slot", "name": "order_id", "value": "10005"})  # extracted
-    tracker.slots["order_id"] = "10005"
-    tracker.active_loop = {"name": "track_refund_form"}
-    domain = {"forms": {"track_refund_form": {"required_slots": ["order_id"]}}}
-    events = await ValidateTrackRefundForm().run(CollectingDispatcher(), tracker, domain)
+    assert [e["event"] for e in events] == ["action_execution_rejected"]
+    # the form's own question with a number is an ordinary answer
+    tracker = chat.form_turn(
+        "track_refund_form", "10005", "track_refund", 0.9, [{"entity": "order_id", "value": "10005"}],
+        requested_slot="order_id",
+    )  # fmt: skip
+    _, events = await run(ValidateTrackRefundForm(), tracker)
     assert {"event": "slot", "name": "order_id", "value": "10005", "timestamp": None} in events

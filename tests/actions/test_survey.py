@@ -6,10 +6,16 @@ from typing import Any
 
 from actions.handoff import ActionHandoff
 from actions.support import ActionNoteAnswer
-from actions.survey import ActionStartSurvey, ActionSurveyAnswer
+from actions.survey import ActionStartSurvey
+from actions.survey_answer import ActionSurveyAnswer
 from cx_telemetry import TelemetryStore
 
 from .conftest import Conversation, responses, run
+
+CES_QUESTION = (
+    "How much do you agree: Brightcart made it easy to handle my issue?\n"
+    "1 = Strongly disagree · 7 = Strongly agree"
+)
 
 
 async def finished_support_chat(store: TelemetryStore) -> Conversation:
@@ -39,20 +45,26 @@ async def test_csat_then_ces_with_one_tap_buttons_and_each_answer_stored(
 ) -> None:
     chat = await finished_support_chat(store)
     messages = await start(chat)
-    assert messages[1]["text"] == "How satisfied are you with the help you got today?"
+    assert messages[1]["text"] == (
+        "How satisfied are you with the help you got today?\n"
+        "1 = Very dissatisfied · 5 = Very satisfied"
+    )
     assert [b["payload"] for b in messages[1]["buttons"]] == [f"csat:{n}" for n in range(1, 6)]
     assert all(len(b["payload"].encode()) <= 64 for b in messages[1]["buttons"])
     assert responses(store, chat.cid)["csat"]["status"] == "asked"
 
     messages, _ = await answer(chat, "csat:4")
-    assert messages[0]["text"] == "Brightcart made it easy for me to handle my issue."
+    assert messages[0]["text"] == CES_QUESTION
     assert [b["payload"] for b in messages[0]["buttons"]] == [f"ces:{n}" for n in range(1, 8)]
     assert messages[0]["buttons"][0]["title"] == "1 · Strongly disagree"
     csat = responses(store, chat.cid)["csat"]
     assert (csat["score"], csat["status"], csat["intent"]) == (4, "answered", "get_invoice")
 
     messages, _ = await answer(chat, "super easy")
-    assert messages[0]["text"].startswith("Thank you for your feedback")
+    assert messages[0]["text"] == (
+        "Thank you for your feedback, it really helps us improve. "
+        "Thanks for contacting Brightcart. Have a good day!"
+    )
     rows = responses(store, chat.cid)
     assert (rows["ces"]["score"], rows["ces"]["scale_max"], rows["ces"]["segment"]) == (7, 7, "bot")
     assert chat.slots["survey_active"] is False
@@ -102,29 +114,75 @@ async def test_unreadable_then_valid_answer_is_stored(store: TelemetryStore) -> 
     assert responses(store, chat.cid)["csat"]["score"] == 5
 
 
-async def test_low_score_asks_one_comment_and_stores_it_redacted(store: TelemetryStore) -> None:
+async def test_the_comment_is_asked_right_after_the_low_score(store: TelemetryStore) -> None:
     chat = await finished_support_chat(store)
     await start(chat)
-    await answer(chat, "1")
-    messages, _ = await answer(chat, "6")
+    messages, _ = await answer(chat, "1")
     assert messages[0]["text"].startswith("Sorry we fell short")
     messages, _ = await answer(
         chat, "Nobody replied to jane.doe@example.com, call me on +44 7700 900123"
     )
-    assert messages[0]["text"].startswith("Thank you for your feedback")
+    assert messages[0]["text"] == CES_QUESTION  # then the next question
     comment = responses(store, chat.cid)["csat"]["comment"]
     assert "jane.doe" not in comment and "7700" not in comment and "Nobody replied" in comment
+    messages, _ = await answer(chat, "2")  # a second low score asks no second comment
+    assert messages[0]["text"].startswith("Thank you for your feedback")
 
 
-async def test_a_button_from_the_earlier_question_is_not_taken_as_this_answer(
+async def test_typed_feedback_is_never_thrown_away(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    await answer(chat, "⭐⭐")
+    messages, _ = await answer(chat, "meh")  # the comment prompt's answer
+    assert messages[0]["text"] == CES_QUESTION
+    messages, _ = await answer(chat, "the bot kept talking about the wrong order", "complaint", 0.8)
+    assert messages[0]["text"].startswith("Thanks, I've passed that on to the team.")
+    rows = responses(store, chat.cid)
+    assert rows["csat"]["comment"] == "meh"
+    assert rows["ces"]["comment"] == "the bot kept talking about the wrong order"
+    messages, _ = await answer(chat, "no idea honestly, whatever")
+    assert "passed that on" in messages[0]["text"] and "Have a good day" in messages[0]["text"]
+    assert responses(store, chat.cid)["ces"]["status"] == "abandoned"
+
+
+async def test_a_payload_is_never_a_comment_and_a_second_tap_changes_nothing(
     store: TelemetryStore,
 ) -> None:
     chat = await finished_support_chat(store)
     await start(chat)
-    await answer(chat, "csat:5")
-    messages, _ = await answer(chat, "csat:2")
-    assert messages[0]["text"] == "Brightcart made it easy for me to handle my issue."
-    assert responses(store, chat.cid)["ces"]["score"] is None
+    await answer(chat, "csat:2")
+    messages, events = await answer(chat, "csat:2")  # the same button, tapped twice
+    assert messages[0]["text"] == "Already got it, thanks!" and events == []
+    messages, _ = await answer(chat, "ces:2")  # a CES tap while the comment is asked
+    assert messages[0]["text"] == "Already got it, thanks!"
+    assert responses(store, chat.cid)["csat"]["comment"] is None
+    await answer(chat, "skip")  # no comment
+    messages, _ = await answer(chat, "csat:1")  # an old keyboard under the CES question
+    assert messages[0]["text"] == "Already got it, thanks!"
+    assert responses(store, chat.cid)["csat"]["score"] == 2
+
+
+async def test_a_leftover_button_is_not_an_unreadable_answer(store: TelemetryStore) -> None:
+    chat = await finished_support_chat(store)
+    await start(chat)
+    messages, events = await answer(chat, "/deny", "deny", 1.0)  # "No, that's all", tapped late
+    assert messages[0]["text"].startswith("How satisfied are you")
+    assert events == [] and chat.slots["survey_retry"] is False
+    assert responses(store, chat.cid)["csat"]["status"] == "asked"
+
+
+async def test_goodbye_comes_after_the_survey_or_at_once_without_one(
+    store: TelemetryStore,
+) -> None:
+    chat = await finished_support_chat(store)
+    messages = await start(chat)
+    assert [m["text"].split("\n")[0] for m in messages] == [
+        "Before you go: two quick questions, one tap each.",
+        "How satisfied are you with the help you got today?",
+    ]
+    bare = Conversation(store)
+    messages = await start(bare, "bye", "goodbye")
+    assert [m["text"] for m in messages] == ["Thanks for contacting Brightcart. Have a good day!"]
 
 
 async def test_a_new_question_mid_survey_is_handed_back_and_the_survey_abandoned(

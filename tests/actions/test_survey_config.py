@@ -25,7 +25,8 @@ def test_the_shipped_survey_asks_csat_then_ces() -> None:
     assert config.idle_timeout == timedelta(minutes=15)
     assert (
         config.question_text(config.metric("ces"))
-        == "Brightcart made it easy for me to handle my issue."
+        == "How much do you agree: Brightcart made it easy to handle my issue?\n"
+        "1 = Strongly disagree · 7 = Strongly agree"
     )
     assert config.metric("csat").is_low(2) and not config.metric("csat").is_low(3)
     assert config.metric("ces").is_low(3) and not config.metric("ces").is_low(4)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from actions import context
 from bot import Settings
 from bot.handoff.cases import CaseRepository
-from bot.handoff.texts import CANCELLED_TEXT, TIMEOUT_TEXT
+from bot.handoff.texts import CANCELLED_TEXT, NO_DESK_TEXT, TIMEOUT_TEXT
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
@@ -292,6 +292,32 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     await wait_for(lambda: "ann.lee@example.org" in json.dumps(last_card_blocks(fake_slack)))
     case = cases(store).case(hid)
     assert case is not None and case.contact_email == "ann.lee@example.org"
+    # each message left is acknowledged, with the address the reply goes to
+    assert sent_texts(fake_tg)[-1] == (
+        "Thanks, we have your message and will reply to ann.lee@example.org."
+    )
+    # "Back to the assistant" keeps the case open for the follow-up
+    assert await post(gw, message("/handoff_cancel")) == 200
+    assert sent_texts(fake_tg)[-1].startswith(
+        "You're back with the assistant. We've kept your message and will reply to "
+        "ann.lee@example.org."
+    )
+    case = cases(store).case(hid)
+    assert case is not None and case.is_open and case.status == "follow_up"
+    assert handoff_row(store, hid).outcome is None  # not cancelled: someone follows up
+    assert "Follow up" in card_updates(fake_slack)[-1]
+    assert set(buttons({"blocks": last_card_blocks(fake_slack)})) == {
+        "handoff_claim",
+        "handoff_resolve",
+    }
+    # the customer is with the assistant again
+    assert await post(gw, message("where is my order")) == 200
+    assert sent_texts(fake_tg)[-1] == "You said: where is my order"
+    # staff pick it up later: the reply reaches the chat and claims the case
+    await staff_says(gw, "Hi Ann, I've got your message about the parcel.", ts)
+    assert sent_texts(fake_tg)[-1] == "Ana: Hi Ann, I've got your message about the parcel."
+    case = cases(store).case(hid)
+    assert case is not None and case.status == "claimed"
 
 
 async def test_cancel_goes_back_to_the_bot(
@@ -462,22 +488,29 @@ async def test_slack_customer_cancels_with_the_button(
     await drain(gw)
     await wait_for(lambda: dms()[-1]["text"] == CANCELLED_TEXT)
     assert cases(store).open_case_for("slack:D1:U1") is None
-    # the same button pressed again later: the customer is simply with the assistant
+    # the same button pressed again later: acknowledged, nothing changes
     payload["actions"][0]["action_ts"] = "1700000002.1"  # type: ignore[index]
     await send_form(gw, {"payload": json.dumps(payload)})
     await drain(gw)
-    await wait_for(lambda: "talking with the assistant" in dms()[-1]["text"])
+    await wait_for(lambda: dms()[-1]["text"] == "Already got it, thanks!")
     assert all(c.params["message"] != "/handoff_cancel" for c in fake_rasa.of("rest"))
 
 
-async def test_without_a_staff_channel_the_customer_is_offered_a_follow_up_at_once(
+async def test_without_a_staff_channel_a_message_is_offered_at_once_not_a_queue(
     settings: Settings, store: TelemetryStore, fake_tg: FakeTelegram, fake_slack: StaffSlack
 ) -> None:
     async with running(replace(settings, slack_staff_channel=None), store) as gw:
         assert await post(gw, message("agent")) == 200
-        assert "in line" in sent_texts(fake_tg)[-1]
-        assert await gw.services.timers.run_once() == 1
-        assert sent_texts(fake_tg)[-1] == TIMEOUT_TEXT
+        assert sent_texts(fake_tg)[-1] == NO_DESK_TEXT
+        assert not any("in line" in t or "busy" in t for t in sent_texts(fake_tg))
+        assert "Back to the assistant" in json.dumps(fake_tg.of("sendMessage")[-1].params)
+        assert await gw.services.timers.run_once() == 0  # no "everyone is busy" after that
+        assert await post(gw, message("The lamp arrived broken, write to jane@example.com")) == 200
+        assert sent_texts(fake_tg)[-1] == (
+            "Thanks, we have your message and will reply to jane@example.com."
+        )
+        [case] = cases(store).open_cases()
+        assert case.contact_email == "jane@example.com" and case.follow_up_offered
         assert fake_slack.of("chat.postMessage") == []
 
 
@@ -535,3 +568,30 @@ async def test_return_by_someone_else_asks_first_and_can_be_dismissed(
         ("dismiss", "UBO"),
         ("return", "UANA"),
     ]
+
+
+async def test_hostile_and_long_customer_text_reaches_staff_literally(
+    gw: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack, fake_rasa: HandoffEngine
+) -> None:
+    long = "It broke again. " * 400  # 6,400 characters
+    assert await post(gw, message(long)) == 200  # in the transcript, the newest turn but one
+    hid, ts = await escalate_on_telegram(gw, fake_tg, fake_slack)
+    transcript = json.dumps(cards(fake_slack)[-1]["blocks"])
+    assert "Last 0 turns" not in transcript and "It broke again." in transcript
+    hostile = "<!channel> <@U024BE7LH> <https://evil.example|Reset your password> & co"
+    assert await post(gw, message(hostile)) == 200
+    await wait_for(lambda: any("evil.example" in t for t in thread(fake_slack, ts)))
+    [post_text] = [t for t in thread(fake_slack, ts) if "evil.example" in t]
+    assert post_text == (
+        "*Customer:* &lt;!channel&gt; &lt;@U024BE7LH&gt; "
+        "&lt;https://evil.example|Reset your password&gt; &amp; co"
+    )
+    assert await post(gw, message(long)) == 200
+    await wait_for(lambda: sum("It broke again." in t for t in thread(fake_slack, ts)) >= 3)
+    assert all(len(t) <= 3000 for t in thread(fake_slack, ts))
+    # a staff reply in Slack markup reads naturally on Telegram
+    await staff_says(gw, "*Sorry!* See <https://shop.example/returns|our returns page> :wave:", ts)
+    last = fake_tg.of("sendMessage")[-1].params
+    assert last["text"] == (
+        'Ana: <b>Sorry!</b> See <a href="https://shop.example/returns">our returns page</a> 👋'
+    )

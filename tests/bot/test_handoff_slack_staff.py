@@ -6,14 +6,14 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from bot.channels.slack.markup import staff_to_markdown
 from bot.channels.slack.staff_format import (
     card_blocks,
     confirmation_blocks,
-    slack_to_plain,
     staff_action_to_ours,
     staff_message_to_ours,
 )
-from bot.handoff.cases import Case
+from bot.handoff.values import Case
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
 CASE = Case(
@@ -109,12 +109,13 @@ def test_staff_buttons_to_ours() -> None:
     assert staff_action_to_ours({}, action) is None
 
 
-def test_slack_markup_becomes_plain_text_for_customers() -> None:
+def test_slack_markup_becomes_our_markdown_for_customers() -> None:
     text = (
-        "See <https://shop.example/returns|our returns page> or <https://shop.example/faq>, "
-        "write to <mailto:help@shop.example|help@shop.example>, ask <@U123> &amp; co &lt;3"
+        "*Good news*: see <https://shop.example/returns|our returns page> or "
+        "<https://shop.example/faq>, write to <mailto:help@shop.example|help@shop.example>, "
+        "ask <@U123> &amp; co &lt;3 _soon_ :slightly_smiling_face:"
     )
-    assert slack_to_plain(text) == (
-        "See our returns page (https://shop.example/returns) or https://shop.example/faq, "
-        "write to help@shop.example, ask @U123 & co <3"
+    assert staff_to_markdown(text, {"U123": "Ana"}) == (
+        "**Good news**: see [our returns page](https://shop.example/returns) or "
+        "https://shop.example/faq, write to help@shop.example, ask @Ana & co <3 soon 🙂"
     )

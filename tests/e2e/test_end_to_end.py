@@ -29,11 +29,18 @@ def keyboard(call_params: dict[str, Any]) -> list[dict[str, str]]:
     return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
+def markup_rows(call_params: dict[str, Any]) -> list[list[dict[str, str]]]:
+    markup = call_params.get("reply_markup")
+    markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+    return list(markup.get("inline_keyboard", []))
+
+
 def press(fake_tg: FakeTelegram, chat_id: int, user_id: int, title_part: str) -> dict[str, Any]:
-    """The customer taps the button whose title contains `title_part` on the newest keyboard."""
+    """The customer taps the button whose title starts with `title_part` on the newest
+    keyboard."""
     with_keyboard = [c.params for c in fake_tg.of("sendMessage") if keyboard(c.params)]
     params = with_keyboard[-1]
-    button = next(b for b in keyboard(params) if title_part in b["text"])
+    button = next(b for b in keyboard(params) if b["text"].startswith(title_part))
     return {
         "update_id": next(_ids),
         "callback_query": {
@@ -77,13 +84,17 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
 
     assert await post(gateway, press(fake_tg, chat, 7, "No")) == 200
     question = fake_tg.of("sendMessage")[-1].params
-    assert question["text"] == "How satisfied are you with the help you got today?"
+    assert question["text"].startswith("How satisfied are you with the help you got today?")
     assert [b["callback_data"] for b in keyboard(question)] == [f"csat:{n}" for n in range(1, 6)]
+    assert len(markup_rows(question)) == 1  # one compact row of numbers
 
-    assert await post(gateway, press(fake_tg, chat, 7, "4 ·")) == 200
-    assert sent_texts(fake_tg)[-1] == "Brightcart made it easy for me to handle my issue."
-    assert await post(gateway, press(fake_tg, chat, 7, "6 ·")) == 200
+    assert await post(gateway, press(fake_tg, chat, 7, "4")) == 200
+    assert sent_texts(fake_tg)[-1].startswith(
+        "How much do you agree: Brightcart made it easy to handle my issue?"
+    )
+    assert await post(gateway, press(fake_tg, chat, 7, "6")) == 200
     assert sent_texts(fake_tg)[-1].startswith("Thank you for your feedback")
+    assert sent_texts(fake_tg)[-1].endswith("Have a good day!")  # the goodbye comes last
 
     rows = [r for r in export(stack, tmp_path) if r["channel"] == "telegram"]
     got = {
@@ -99,11 +110,19 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
 async def test_slack_customer_asks_for_a_refund_in_a_dm(
     gateway: Running, fake_slack: FakeSlack
 ) -> None:
+    def said(words: str) -> bool:
+        return any(words in (p.get("text") or "") for p in posts(fake_slack))
+
     response = await send(gateway, event(dm("I want a refund for order 10003", user="UCUST")))
     assert response.status_code == 200
-    await wait_for(
-        lambda: any("started a return" in (p.get("text") or "") for p in posts(fake_slack)), 60
-    )
+    # several items: which ones, then what will happen, and only a Yes starts the return
+    await wait_for(lambda: said("Which items from order #10003 do you want to return?"), 60)
+    assert not said("started a return")
+    await send(gateway, event(dm("all of them", user="UCUST")))
+    await wait_for(lambda: said("Start a return for order #10003:"), 60)
+    assert not said("started a return")
+    await send(gateway, event(dm("yes", user="UCUST")))
+    await wait_for(lambda: said("started a return"), 60)
     refund = next(p for p in posts(fake_slack) if "started a return" in (p.get("text") or ""))
     assert "order #10003" in refund["text"] and refund["channel"] == "D1"
     await wait_for(

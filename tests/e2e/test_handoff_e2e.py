@@ -65,7 +65,9 @@ async def test_handoff_with_the_real_engine(
     await press(desk, "handoff_resolve", hid, "UANA", ts)
     assert "Resolved by <@UANA>" in card_updates(fake_slack)[-1]
     calls = [c.params for c in fake_tg.of("sendMessage")]
-    assert calls[-1].get("text") == "How satisfied are you with the help you got today?", calls[-4:]
+    assert str(calls[-1].get("text")).startswith(
+        "How satisfied are you with the help you got today?"
+    ), calls[-4:]
 
     store = TelemetryStore.from_settings(stack.telemetry)
     row = store.run(lambda s: s.get(Handoff, hid))
@@ -80,7 +82,7 @@ async def test_handoff_with_the_real_engine(
 
     # the engine is live again: the rating is understood
     assert await post(desk, message("5", chat_id=chat)) == 200
-    assert sent_texts(fake_tg)[-1] == "Brightcart made it easy for me to handle my issue."
+    assert sent_texts(fake_tg)[-1].startswith("How much do you agree: Brightcart made it easy")
 
 
 async def test_cancel_and_return_hand_the_chat_back_to_the_real_engine(

@@ -1,4 +1,8 @@
-"""Console channel (``python -m bot chat``): the same gateway pipeline, in a terminal.
+"""Console channel (``python -m bot chat``): a full channel, in a terminal. Its process runs
+the whole gateway pipeline and fires the console's own timers (the idle survey, the handoff's
+message offer, replays, replies from the terminal staff desk), so everything recorded for the
+customer is printed here. Its cases and timers live in their own database (``console_db_url``),
+which the `make run` gateway never reads.
 
 Buttons are shown as numbered choices; typing the number sends the button's payload.
 """
@@ -13,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from bot.channels.console.mailbox import replies_in
 from bot.channels.plumbing import Receive, press_message
 from bot.messages import Address, BotReply, IncomingMessage
+from bot.state.timer_store import Timer
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class ConsoleChannel:
     async def deliver(self, address: Address, replies: Sequence[BotReply]) -> None:
         for reply in replies:
             if reply.text:
-                self._print(f"bot> {reply.text}")
+                self._print("bot> " + reply.text.replace("\n", "\n     "))
             if reply.image:
                 self._print(f"bot> [image] {reply.image}")
             if reply.custom:
@@ -45,7 +51,12 @@ class ConsoleChannel:
                     self._print(f"     {i}. {title}")
 
     async def display_name(self, address: Address) -> str | None:
-        return None  # the terminal user is whoever runs `make chat`
+        return address.user_id  # the terminal user is whoever runs `make chat`
+
+    async def from_mailbox(self, timer: Timer) -> None:
+        """A reply left by another process (the terminal staff desk): print it here."""
+        address, replies = replies_in(timer)
+        await self.deliver(address, replies)
 
     def to_ours(self, line: str, address: Address, session: str, n: int) -> IncomingMessage | None:
         text = line.strip()

@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from bot.channels.plumbing import Dedupe, InFlight, Receive, press_message
 from bot.channels.slack.format import BUTTON_ACTION, chosen_blocks, press_to_ours, to_ours
 from bot.http import BadRequestBody, parse_json_object, read_body
-from bot.messages import Address, IncomingMessage
+from bot.messages import ALREADY_ANSWERED, Address, IncomingMessage
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,11 @@ class SlackChannel:
         press = press_to_ours(body, action)
         if not await self.dedupe.first_or_assume(press.delivery_key):
             return
+        # A keyboard is answered once: a second tap (a double tap, an old message) only hears so.
+        keyboard = f"slack:keyboard:{press.address.chat_id}:{press.message_ts}"
+        if press.message_ts and not await self.dedupe.first_or_assume(keyboard):
+            await self._say(press.address, ALREADY_ANSWERED)
+            return
         if press.message_ts:
             try:
                 await self.client.chat_update(
@@ -120,6 +125,15 @@ class SlackChannel:
         msg = press_message(press)
         if msg is not None:
             await self.receive(msg)
+
+    async def _say(self, address: Address, text: str) -> None:
+        """A word of the channel's own, without the engine."""
+        try:
+            await self.client.chat_postMessage(
+                channel=address.chat_id, text=text, thread_ts=address.thread_ts
+            )
+        except SlackClientError as exc:
+            log.warning("could not answer a repeated tap: %s", exc)
 
     async def _on_support(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

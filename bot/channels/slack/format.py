@@ -1,4 +1,10 @@
-"""Pure translation between Slack events and the gateway's values (no I/O here)."""
+"""Pure translation between Slack events and the gateway's values (no I/O here).
+
+*To ours*: a customer's message reaches the engine as typed (``bot.channels.slack.markup``).
+*To theirs*: every limit of Block Kit holds whatever the engine sends: sections of at most 3,000
+characters once escaped, at most 50 blocks per message, button values never cut (a payload too
+long for Slack is sent as the button's title, like a typed answer), no button without a value.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Address, BotReply, IncomingMessage
+from bot.channels.slack.markup import fit, slack_to_plain
+from bot.messages import Address, BotReply, Button, IncomingMessage
 from bot.text import markdown_to_slack_mrkdwn, split_text
 
 BUTTON_ACTION = re.compile(r"^rasa_button_\d+$")
 BUTTONS_PER_ROW = 5  # Slack shows an actions block as one wrapping row; 5 keeps rows tidy
 SECTION_LIMIT = 3000  # characters of text in one section block
 SECTIONS_PER_MESSAGE = 10
+BLOCKS_PER_MESSAGE = 50  # Slack refuses more
+VALUE_LIMIT = 2000  # characters of a button's value
+TITLE_LIMIT = 75  # characters of a button's text
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
@@ -56,7 +66,7 @@ def to_ours(
         text = _MENTION.sub(" ", text)
     else:
         return None
-    text = " ".join(text.split())
+    text = " ".join(slack_to_plain(text).split())
     if not text:
         return None
     return IncomingMessage(address=address, text=text, delivery_key=f"slack:event:{event_id}")
@@ -87,41 +97,72 @@ def to_theirs(reply: BotReply) -> list[dict[str, Any]]:
     """``chat.postMessage`` arguments (without channel/thread) for one engine message."""
     if reply.custom:
         return [dict(reply.custom)]  # custom payloads pass through (blocks, attachments, ...)
-    sections: list[dict[str, Any]] = []
-    if reply.text:
-        for chunk in split_text(reply.text, SECTION_LIMIT):
-            sections.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": markdown_to_slack_mrkdwn(chunk)},
-                }
-            )
+    sections = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
+        for chunk in mrkdwn_chunks(reply.text or "")
+    ]
     tail: list[dict[str, Any]] = []
     if reply.image:
         tail.append({"type": "image", "image_url": reply.image, "alt_text": "image"})
     tail.extend(button_blocks(reply))
-    messages: list[dict[str, Any]] = []
-    for i in range(0, max(len(sections), 1), SECTIONS_PER_MESSAGE):
-        blocks = sections[i : i + SECTIONS_PER_MESSAGE]
-        messages.append({"blocks": blocks, "text": _fallback(blocks, reply)})
-    messages[-1]["blocks"] = messages[-1]["blocks"] + tail
-    if not messages[-1]["blocks"]:
-        return []
-    return messages
+    step = SECTIONS_PER_MESSAGE
+    groups = [sections[i : i + step] for i in range(0, len(sections), step)]
+    groups = groups or [[]]
+    while tail:  # buttons after the text, spilling into more messages past 50 blocks
+        room = BLOCKS_PER_MESSAGE - len(groups[-1])
+        if room <= 0:
+            groups.append([])
+            continue
+        groups[-1] = groups[-1] + tail[:room]
+        tail = tail[room:]
+    return [{"blocks": blocks, "text": _fallback(blocks, reply)} for blocks in groups if blocks]
+
+
+def mrkdwn_chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """The text as section texts of at most ``limit`` characters after escaping."""
+    chunks: list[str] = []
+    for raw in split_text(text, limit) if text else []:
+        converted = markdown_to_slack_mrkdwn(raw)
+        if len(converted) <= limit:
+            chunks.append(converted)
+        else:  # escaping made it longer: split this part finer
+            chunks.extend(_finer(raw, limit))
+    return [c for c in chunks if c.strip()]
+
+
+def _finer(raw: str, limit: int) -> list[str]:
+    out: list[str] = []
+    for part in split_text(raw, max(1, len(raw) // 2)):
+        converted = markdown_to_slack_mrkdwn(part)
+        out.extend([converted] if len(converted) <= limit else _finer(part, limit))
+    return out
+
+
+def usable_buttons(buttons: tuple[Button, ...]) -> list[tuple[str, str]]:
+    """``(title, value)`` of the buttons Slack can carry: a value too long is replaced by the
+    title (understood like a typed answer), never cut; a button with neither is left out."""
+    usable: list[tuple[str, str]] = []
+    for button in buttons:
+        title = (button.title or button.payload).strip()[:TITLE_LIMIT] or "…"
+        value = button.payload if len(button.payload) <= VALUE_LIMIT else button.title
+        if value and len(value) <= VALUE_LIMIT:
+            usable.append((title, value))
+    return usable
 
 
 def button_blocks(reply: BotReply) -> list[dict[str, Any]]:
     """Buttons in rows of five; action ids are unique within the message."""
+    buttons = usable_buttons(reply.buttons)
     blocks = []
-    for row in range(0, len(reply.buttons), BUTTONS_PER_ROW):
+    for row in range(0, len(buttons), BUTTONS_PER_ROW):
         elements = [
             {
                 "type": "button",
-                "text": {"type": "plain_text", "text": (b.title or "…")[:75], "emoji": True},
-                "value": b.payload[:2000],
+                "text": {"type": "plain_text", "text": title, "emoji": True},
+                "value": value,
                 "action_id": f"rasa_button_{row + i}",
             }
-            for i, b in enumerate(reply.buttons[row : row + BUTTONS_PER_ROW])
+            for i, (title, value) in enumerate(buttons[row : row + BUTTONS_PER_ROW])
         ]
         blocks.append(
             {
@@ -147,8 +188,9 @@ def chosen_blocks(press: SlackPress) -> list[dict[str, Any]]:
 
 def _fallback(blocks: list[dict[str, Any]], reply: BotReply) -> str:
     """Notification text (Slack requires ``text`` next to ``blocks``)."""
-    if blocks:
-        return str(blocks[0]["text"]["text"])[:SECTION_LIMIT]
+    for block in blocks:
+        if block["type"] == "section":
+            return str(block["text"]["text"])
     if reply.buttons:
-        return "Please choose: " + ", ".join(b.title for b in reply.buttons)
+        return fit("Please choose: " + ", ".join(b.title for b in reply.buttons), SECTION_LIMIT)
     return "image" if reply.image else ""

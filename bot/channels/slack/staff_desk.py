@@ -19,18 +19,20 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.plumbing import Dedupe, InFlight
+from bot.channels.slack.markup import fit, mentioned_users
 from bot.channels.slack.outbound import user_name
 from bot.channels.slack.staff_format import (
     ACTION,
+    SECTION_CHARS,
     card_blocks,
     card_text,
     confirmation_blocks,
     staff_action_to_ours,
     staff_message_to_ours,
+    thread_texts,
 )
-from bot.handoff.cases import Case
 from bot.handoff.staff import StaffSide
-from bot.handoff.values import StaffMessage, agent_display
+from bot.handoff.values import Case, agent_display
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +66,28 @@ class SlackStaffDesk:
             blocks=card_blocks(case, now),
         )
 
-    async def post_in_thread(self, case: Case, text: str) -> None:
-        await self.client.chat_postMessage(
-            channel=case.staff_channel or self._channel, thread_ts=case.card_ts, text=text
-        )
+    async def post_note(self, case: Case, text: str) -> None:
+        await self._post(case, thread_texts(text, customer=False))
+
+    async def post_customer_text(self, case: Case, text: str) -> None:
+        await self._post(case, thread_texts(text, customer=True))
+
+    async def _post(self, case: Case, texts: list[str]) -> None:
+        for text in texts:
+            await self.client.chat_postMessage(
+                channel=case.staff_channel or self._channel,
+                thread_ts=case.card_ts,
+                text=text,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
 
     async def tell(self, case: Case, user_id: str, text: str) -> None:
         await self.client.chat_postEphemeral(
             channel=case.staff_channel or self._channel,
             user=user_id,
             thread_ts=case.card_ts,
-            text=text,
+            text=fit(text, SECTION_CHARS),
         )
 
     async def ask_confirmation(self, case: Case, user_id: str, kind: str) -> None:
@@ -82,7 +95,7 @@ class SlackStaffDesk:
             channel=case.staff_channel or self._channel,
             user=user_id,
             thread_ts=case.card_ts,
-            text=f"{agent_display(case.agent)} claimed this case. Are you sure?",
+            text=fit(f"{agent_display(case.agent)} claimed this case. Are you sure?", 300),
             blocks=confirmation_blocks(case, kind),
         )
 
@@ -96,6 +109,7 @@ class SlackStaffListener:
     """Staff-channel messages and card buttons in, to :class:`StaffSide`."""
 
     def __init__(self, app: AsyncApp, channel: str, staff: StaffSide, dedupe: Dedupe) -> None:
+        self.client: AsyncWebClient = app.client
         self.channel = channel
         self.staff = staff
         self.dedupe = dedupe
@@ -116,13 +130,16 @@ class SlackStaffListener:
             return await next()
         if event.get("type") == "message":
             event_id = str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}")
-            msg = staff_message_to_ours(event, self.channel, context.get("bot_user_id"), event_id)
-            if msg is not None:
-                self.inflight.spawn(self._on_message(msg))
+            self.inflight.spawn(self._on_message(event, context.get("bot_user_id"), event_id))
         return BoltResponse(status=200, body="")  # staff-channel events never reach customers
 
-    async def _on_message(self, msg: StaffMessage) -> None:
-        if await self.dedupe.first_or_assume(msg.delivery_key):
+    async def _on_message(self, event: dict[str, Any], bot: str | None, event_id: str) -> None:
+        # names of the people a reply mentions, so the customer reads "@Ana", not "<@U123>"
+        names = {}
+        for user in set(mentioned_users(str(event.get("text") or ""))):
+            names[user] = await user_name(self.client, user) or user
+        msg = staff_message_to_ours(event, self.channel, bot, event_id, names)
+        if msg is not None and await self.dedupe.first_or_assume(msg.delivery_key):
             await self.staff.on_staff_message(msg)
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from bot.channels.telegram.format import ButtonPress, to_ours
 from bot.channels.telegram.outbound import TelegramOutbound
 from bot.delivery import Delivery
 from bot.http import BadRequestBody, ok, parse_json_object, read_body, same_secret
-from bot.messages import IncomingMessage, LocalReply
+from bot.messages import ALREADY_ANSWERED, IncomingMessage, LocalReply
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -136,6 +136,14 @@ class TelegramChannel:
 
     async def _press(self, press: ButtonPress) -> None:
         chat_id = int(press.address.chat_id)
+        # A keyboard is answered once: a second tap (a double tap, an old message) only hears so.
+        keyboard = f"telegram:keyboard:{chat_id}:{press.message_id}"
+        if press.message_id is not None and not await self.dedupe.first_or_assume(keyboard):
+            await self.outbound.best_effort(
+                "answer_callback_query",
+                {"callback_query_id": press.callback_query_id, "text": ALREADY_ANSWERED},
+            )
+            return
         # Always answer, so the spinner on the customer's button stops.
         await self.outbound.best_effort(
             "answer_callback_query", {"callback_query_id": press.callback_query_id}

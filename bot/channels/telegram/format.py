@@ -14,12 +14,22 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import MessageEntityType, MessageLimit, ParseMode
 
-from bot.messages import HELP_TEXT, ONLY_TEXT, Address, BotReply, IncomingMessage, LocalReply
+from bot.messages import (
+    HELP_TEXT,
+    ONLY_TEXT,
+    Address,
+    BotReply,
+    Button,
+    IncomingMessage,
+    LocalReply,
+)
 from bot.text import markdown_to_telegram_html, split_text
+from contract import parse_survey_payload
 
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API limit for callback_data
+BUTTONS_PER_ROW = 8  # Bot API limit for one row of an inline keyboard
 TEXT_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 GROUP_TYPES = ("group", "supergroup")
 NON_TEXT = (
@@ -185,24 +195,63 @@ def custom_call(custom: Any) -> TelegramCall:
 
 
 def keyboard_for(reply: BotReply) -> InlineKeyboardMarkup | None:
-    """One button per row (titles stay readable on phones)."""
-    if not reply.buttons:
+    """One button per row (titles stay readable on phones), except a survey question's scale:
+    its numbers in one compact row (the question names the ends of the scale)."""
+    buttons = usable_buttons(reply.buttons)
+    if not buttons:
         return None
-    rows = [
-        [InlineKeyboardButton(b.title[:64] or "…", callback_data=callback_data(b.payload, b.title))]
-        for b in reply.buttons
-    ]
-    return InlineKeyboardMarkup(rows)
+    if is_scale(reply.buttons) and len(buttons) <= BUTTONS_PER_ROW:
+        row = [
+            InlineKeyboardButton(title.split(" · ", 1)[0], callback_data=data)
+            for title, data in buttons
+        ]
+        return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(title, callback_data=data)] for title, data in buttons]
+    )
+
+
+def is_scale(buttons: tuple[Button, ...]) -> bool:
+    """The buttons of one survey question (``csat:1`` ... ``csat:5``)."""
+    parsed = [parse_survey_payload(b.payload) for b in buttons]
+    return (
+        bool(parsed)
+        and all(p is not None for p in parsed)
+        and len({p[0] for p in parsed if p}) == 1
+    )
+
+
+def usable_buttons(buttons: tuple[Button, ...]) -> list[tuple[str, str]]:
+    """``(title, callback_data)`` for every button Telegram can carry: callback data is never
+    empty, never repeated within a keyboard and never a payload cut short."""
+    usable: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for button in buttons:
+        data = callback_data(button.payload, button.title)
+        if not data or data in seen:
+            log.warning("leaving out a button Telegram cannot carry: %r", button.title[:40])
+            continue
+        seen.add(data)
+        usable.append((_clip(button.title.strip() or data, 64) or "…", data))
+    return usable
 
 
 def callback_data(payload: str, title: str) -> str:
     """Telegram caps ``callback_data`` at 64 bytes. A longer payload cannot be carried without
     a key-value table (not in the telemetry contract yet), so we send the title instead, which
-    the engine's NLU understands as a typed answer, and say so in the log."""
-    if len(payload.encode()) <= CALLBACK_DATA_LIMIT:
+    the engine's NLU understands as a typed answer, and say so in the log. Empty when neither
+    fits: a payload is never cut (half a JSON object would mean something else)."""
+    if 0 < len(payload.encode()) <= CALLBACK_DATA_LIMIT:
         return payload
-    log.warning(
-        "button payload of %d bytes exceeds Telegram's 64; sending its title", len(payload.encode())
-    )
-    fallback = title.encode()[:CALLBACK_DATA_LIMIT].decode(errors="ignore")
-    return fallback or payload.encode()[:CALLBACK_DATA_LIMIT].decode(errors="ignore")
+    if payload:
+        log.warning(
+            "button payload of %d bytes exceeds Telegram's 64; sending its title",
+            len(payload.encode()),
+        )
+    fallback = _clip(title.strip(), CALLBACK_DATA_LIMIT)
+    return "" if payload and payload.startswith(fallback) else fallback
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8, cut between characters."""
+    return text.encode()[:limit].decode(errors="ignore")
