@@ -15,6 +15,7 @@ from actions.backend import ShopBackend
 from actions.demo_shop import backend_from_settings
 from actions.settings import Settings
 from actions.survey_config import SurveyConfig, load_survey_config
+from actions.topics import CLARIFY_ACTION
 from actions.verification import Chat, Verification
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore, best_effort
@@ -139,3 +140,18 @@ def note_support_intent(tracker: Tracker, intent: str | None) -> None:
     if cid is None:
         return
     best_effort("note_intent", telemetry().note_intent, cid, intent, support=True)
+    if first_intent_after(tracker, CLARIFY_ACTION) == intent:  # picked from "Did you mean…?"
+        best_effort("clarification_picked", telemetry().clarification_picked, cid, intent)
+
+
+def first_intent_after(tracker: Tracker, action: str) -> str | None:
+    """The intent of the customer's first message after the latest run of ``action``."""
+    events = tracker.events
+    for i in range(len(events) - 1, -1, -1):
+        if events[i].get("event") == "action" and events[i].get("name") == action:
+            for later in events[i + 1 :]:
+                if later.get("event") == "user":
+                    name = ((later.get("parse_data") or {}).get("intent") or {}).get("name")
+                    return str(name) if name else None
+            return None
+    return None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cx_telemetry.models import (
     AppliedEvent,
+    Clarification,
     Conversation,
     CustomerLink,
     Handoff,
@@ -113,11 +114,12 @@ def erase(s: Session, outbox: Outbox, found: Found, customer_key: str | None) ->
     for chunk in chunks(cids):
         hids |= set(s.scalars(select(Handoff.id).where(Handoff.conversation_id.in_(chunk))))
     counts = dict.fromkeys(("conversations", "survey_responses", "handoffs"), 0)
-    counts.update(verification_attempts=0, customer_links=0)
+    counts.update(verification_attempts=0, clarifications=0, customer_links=0)
     tables: list[tuple[str, Any]] = [
         ("survey_responses", SurveyResponse.conversation_id),
         ("handoffs", Handoff.conversation_id),
         ("verification_attempts", VerificationAttempt.conversation_id),
+        ("clarifications", Clarification.conversation_id),
         ("conversations", Conversation.id),
     ]
     for chunk in chunks(cids):
@@ -196,6 +198,8 @@ def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
             "verification_attempts",
             delete(VerificationAttempt).where(VerificationAttempt.at < cutoff),
         ),
+        ("clarifications", delete(Clarification).where(Clarification.conversation_id.in_(old))),
+        ("clarifications", delete(Clarification).where(Clarification.asked_at < cutoff)),
         ("customer_links", delete(CustomerLink).where(CustomerLink.expires_at < cutoff)),
         ("conversations", delete(Conversation).where(Conversation.opened_at < cutoff)),
         ("applied_events", delete(AppliedEvent).where(AppliedEvent.applied_at < cutoff)),

@@ -69,6 +69,7 @@ class Conversation(Base):
     support_intents: Mapped[list[str]] = mapped_column(default=list)
     last_support_intent: Mapped[str | None] = mapped_column(String(64))
     fallback_count: Mapped[int] = mapped_column(default=0)
+    clarification_count: Mapped[int] = mapped_column(default=0)
     customer_turns: Mapped[int] = mapped_column(default=0)
     bot_turns: Mapped[int] = mapped_column(default=0)
     agent_turns: Mapped[int] = mapped_column(default=0)
@@ -191,4 +192,24 @@ class VerificationAttempt(Base):
     kind: Mapped[str] = mapped_column(String(16))  # order_email | code_request | code
     outcome: Mapped[str] = mapped_column(String(16))  # ok|wrong|expired|no_code|locked|mail_failed
     at: Mapped[datetime] = mapped_column(index=True)
+    synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class Clarification(Base):
+    """The assistant was unsure and offered the likeliest topics as buttons: what the customer
+    wrote (redacted), what was offered with what confidence, and what they picked (an offered
+    intent, ``something_else``, or nothing). The best training signal a shop gets."""
+
+    __tablename__ = "clarifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+    text: Mapped[str | None] = mapped_column(Text)  # redacted
+    offered: Mapped[list[str]] = mapped_column(default=list)
+    confidences: Mapped[list[float]] = mapped_column(JSON, default=list)
+    picked: Mapped[str | None] = mapped_column(String(64))
+    picked_at: Mapped[datetime | None]
+    model_version: Mapped[str | None] = mapped_column(String(64))
     synthetic: Mapped[bool] = mapped_column(default=False)

@@ -124,6 +124,7 @@ def _conversation(
         "intents_seen": ["greet", intent] if intent else ["greet"],
         "support_intents": [intent] if intent else [], "last_support_intent": intent,
         "fallback_count": int(rng.random() < 0.2) + int(rng.random() < 0.05),
+        "clarification_count": int(rng.random() < 0.1),
         "customer_turns": turns, "bot_turns": turns + 1,
         "agent_turns": rng.randint(1, 6) if handoff else 0,
         "has_handoff": handoff is not None, "agent": agent, "survey_started": False, "synthetic": True,

@@ -244,6 +244,25 @@ class TelemetryStore(StoreCore):
         args = {"cid": cid, "kind": kind, "outcome": outcome, "at": iso(at)}
         self.write_event("verification_attempt", args)
 
+    # -- clarifications ----------------------------------------------------------------------
+    def clarification_offered(
+        self,
+        cid: str,
+        offered: Sequence[str],
+        confidences: Sequence[float],
+        text: str = "",
+        at: datetime | None = None,
+    ) -> None:
+        """The assistant was unsure what ``text`` (stored redacted) meant and offered these
+        topics, likeliest first."""
+        args = {"cid": cid, "offered": list(offered), "text": redact(text), "at": iso(at)}
+        self.write_event("clarification_offered", {**args, "confidences": list(confidences)})
+
+    def clarification_picked(self, cid: str, intent: str, at: datetime | None = None) -> None:
+        """The customer went on with ``intent``: recorded as the pick of the conversation's
+        open offer when it was one of the offered topics (or ``something_else``)."""
+        self.write_event("clarification_picked", {"cid": cid, "intent": intent, "at": iso(at)})
+
     # -- administration (CLI) ----------------------------------------------------------------
     def forget(self, customer_id: str, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
         """Erase everything about one raw customer id (``telegram:42``): its conversations,

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cx_telemetry.events.clarifications import clarification_offered, clarification_picked
 from cx_telemetry.events.common import Args
 from cx_telemetry.events.conversations import (
     close_conversation,
@@ -60,5 +61,7 @@ APPLY: dict[str, Callable[[Session, Args], Any]] = {
         unlink_customer,
         note_order,
         verification_attempt,
+        clarification_offered,
+        clarification_picked,
     )
 }
