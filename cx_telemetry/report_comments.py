@@ -1,0 +1,71 @@
+"""What customers said: the newest low-score comments of the period, grouped by intent.
+
+Comments are stored redacted (``privacy.redact``); they are shown as stored and escaped by the
+renderer. A low score is CSAT 1-2 or CES 1-3 (the scores after which the survey asks for a
+comment). The partial index ``ix_survey_responses_comments`` holds only rows with a comment,
+so this reads a few thousand index entries, not the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, func, or_, select
+
+from cx_telemetry.models import SurveyResponse
+from cx_telemetry.report_sql import NONE, Period, filtered, reading, run
+
+LOW = {"csat": 2, "ces": 3}
+PER_INTENT = 5
+
+
+@dataclass(frozen=True)
+class Comment:
+    intent: str
+    metric: str
+    score: int
+    scale_max: int
+    channel: str
+    segment: str
+    agent: str | None
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class IntentComments:
+    intent: str
+    total: int  # low-score comments of this intent in the period
+    newest: list[Comment]
+
+
+def low_score_comments(
+    engine: Engine, period: Period, per_intent: int = PER_INTENT
+) -> list[IntentComments]:
+    """Up to ``per_intent`` newest comments per intent, intents with the most comments first."""
+    r = SurveyResponse
+    low = or_(*(and_(r.metric == m, r.score <= top) for m, top in LOW.items()))
+    newest_first = (r.answered_at.desc(), r.id.desc())
+    ranked = select(
+        r.id,
+        func.row_number().over(partition_by=r.intent, order_by=newest_first).label("rank"),
+        func.count().over(partition_by=r.intent).label("total"),
+    ).where(r.comment.is_not(None), r.status == "answered", low)
+    ranked = filtered(ranked, r.asked_at, r.synthetic, period.since, period.until, period)
+    with reading(engine) as conn:
+        # rank on the small partial index first, then read the few rows kept
+        ids = {i: total for i, rank, total in run(conn, ranked, "ix_survey_responses_comments")
+               if rank <= per_intent}  # fmt: skip
+        rows = conn.execute(
+            select(r.id, r.intent, r.metric, r.score, r.scale_max, r.channel, r.segment, r.agent,
+                   r.answered_at, r.asked_at, r.comment).where(r.id.in_(list(ids)))
+        ).all() if ids else []  # fmt: skip
+    groups: dict[str, IntentComments] = {}
+    for row in sorted(rows, key=lambda x: (x.answered_at or x.asked_at, x.id), reverse=True):
+        intent = row.intent or NONE
+        g = groups.setdefault(intent, IntentComments(intent, ids[row.id], []))
+        g.newest.append(Comment(intent, row.metric, row.score, row.scale_max, row.channel or NONE,
+                                row.segment, row.agent, row.answered_at or row.asked_at,
+                                row.comment))  # fmt: skip
+    return sorted(groups.values(), key=lambda g: (-g.total, g.intent))
