@@ -21,71 +21,34 @@ import io
 import json
 import os
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from cx_telemetry.db import SQLITE_CACHE_KIB, is_unavailable, safe_url, unavailable_message
+from cx_telemetry.db import is_unavailable, safe_url, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
-from cx_telemetry.export_sql import Column, export_select
+from cx_telemetry.export_sql import Column, columns, export_select
+from cx_telemetry.export_stream import Chunk, csv_chunks, row_batches
 from cx_telemetry.metrics import METRIC_DEFINITIONS, METRIC_DEFINITIONS_VERSION
 
 WHATS = ("responses", "conversations", "handoffs")
 FORMATS = ("csv", "jsonl", "parquet")
-BATCH = 20_000
 PARQUET_COMPRESSION = "zstd"  # same speed as snappy here, files 1/3 smaller
-EXPORT_SQLITE_CACHE_KIB = 8192
 
 
-def _batches(engine: Engine, stmt: Any, lines: bool) -> Iterator[Sequence[Any]]:
-    """Rows (or CSV lines) in batches from a server-side cursor; a progress bar on a TTY."""
-    from tqdm import tqdm
-
-    with engine.connect().execution_options(readonly=True) as conn:
-        total = None
-        if sys.stderr.isatty():
-            total = conn.scalar(select(func.count()).select_from(stmt.subquery()))
-        with tqdm(total=total, unit=" rows", disable=total is None, file=sys.stderr) as bar:
-            if lines and engine.dialect.name == "sqlite":
-                # One text column per row: SQLite's cursor is already lazy, so read it directly
-                # and skip SQLAlchemy's per-row Row objects (~25% of the export time). The
-                # statement is compiled with its (datetime, channel) values as SQL literals.
-                sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                try:
-                    # a one-pass scan gains nothing from a big page cache, it only costs RSS
-                    cursor.execute(f"PRAGMA cache_size = -{EXPORT_SQLITE_CACHE_KIB}")
-                    cursor.execute(sql)
-                    while batch := cursor.fetchmany(BATCH):
-                        yield [line for (line,) in batch]
-                        bar.update(len(batch))
-                finally:
-                    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-                    cursor.close()
-                return
-            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-            for part in result.scalars().partitions() if lines else result.partitions():
-                yield part
-                bar.update(len(part))
-
-
-def _write_csv(
-    fh: IO[str], names: list[str], batches: Iterator[Sequence[str]], header_comment: bool
-) -> int:
+def _write_csv(fh: IO[str], names: list[str], chunks: Iterator[Chunk], header_comment: bool) -> int:
     fh.write("\ufeff")  # the byte-order mark: Excel reads the file as UTF-8
     if header_comment:
         fh.write(f"# {METRIC_DEFINITIONS}\n")
     fh.write(",".join(names) + "\n")
     n = 0
-    for lines in batches:
-        fh.write("\n".join(lines))
-        fh.write("\n")
-        n += len(lines)
+    for text, rows in chunks:
+        fh.write(text)
+        n += rows
     return n
 
 
@@ -111,31 +74,29 @@ def _write_jsonl(
     return n
 
 
-class _LineStream(io.RawIOBase):
-    """A read-only byte stream over batches of CSV lines, for Arrow's streaming CSV reader."""
+class _ChunkStream(io.RawIOBase):
+    """A read-only byte stream over chunks of CSV text, for Arrow's streaming CSV reader."""
 
-    def __init__(self, batches: Iterator[Sequence[str]]) -> None:
-        self._batches = batches
-        self._buf = b""
-        self.lines = 0
+    def __init__(self, chunks: Iterator[Chunk]) -> None:
+        self._chunks = chunks
+        self._buf = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
         while not self._buf:
-            batch = next(self._batches, None)
-            if batch is None:
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
-            self.lines += len(batch)
-            self._buf = ("\n".join(batch) + "\n").encode("utf-8")
+            self._buf = memoryview(chunk[0].encode("utf-8"))
         n = min(len(target), len(self._buf))
         target[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
 
 
-def _write_parquet(path: Path, cols: list[Column], batches: Iterator[Sequence[str]]) -> int:
+def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk]) -> int:
     """Arrow's C++ CSV reader parses the database-formatted lines as one stream into typed
     record batches, which are written as they come: no Python object per value."""
     import pyarrow as pa
@@ -158,7 +119,7 @@ def _write_parquet(path: Path, cols: list[Column], batches: Iterator[Sequence[st
             "cx_telemetry.metric_definitions": METRIC_DEFINITIONS,
         }
     )
-    stream = _LineStream(batches)
+    stream = _ChunkStream(chunks)
     reader = pacsv.open_csv(
         stream,
         read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
@@ -212,20 +173,23 @@ def export(
     """Write one row per response / conversation / handoff to ``out`` and its description to
     ``<out>.meta.json``; returns the row count. The file appears only when complete (written as
     ``<out>.part``, then renamed); a file error names ``out``, never the ``.part`` file."""
-    lines = fmt != "jsonl"  # CSV and Parquet read whole CSV lines formatted by the database
-    stmt, cols = export_select(what, engine.dialect.name, since, until, channel, csv_lines=lines)
     out = Path(out)
     part = out.with_name(out.name + ".part")
-    batches = _batches(engine, stmt, lines)
+    _, _, cols = columns(what)
+    if fmt == "jsonl":
+        stmt, _ = export_select(what, engine.dialect.name, since, until, channel)
+        rows = row_batches(engine, stmt)
+    else:  # CSV and Parquet read whole CSV lines formatted by the database
+        chunks = csv_chunks(engine, what, since, until, channel, guard=fmt == "csv")
     try:
         if fmt == "parquet":
-            n = _write_parquet(part, cols, batches)
+            n = _write_parquet(part, cols, chunks)
         else:
             with open(part, "w", encoding="utf-8", newline="") as fh:
                 n = (
-                    _write_csv(fh, [c[0] for c in cols], batches, with_header_comment)
+                    _write_csv(fh, [c[0] for c in cols], chunks, with_header_comment)
                     if fmt == "csv"
-                    else _write_jsonl(fh, cols, batches)
+                    else _write_jsonl(fh, cols, rows)
                 )
         os.replace(part, out)
         _write_meta(out, {
@@ -246,7 +210,7 @@ def export(
         if is_unavailable(err):
             raise StoreUnavailable(unavailable_message(engine.url, err)) from err
         raise
-    except sqlite3.Error as err:  # the raw SQLite cursor of ``_batches``
+    except sqlite3.Error as err:  # the raw SQLite cursor of ``export_stream``
         _discard(part)
         raise StoreUnavailable(f"telemetry database {safe_url(engine.url)}: {err}") from err
     except OSError as err:

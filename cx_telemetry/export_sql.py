@@ -89,7 +89,7 @@ def _as_text_cell(col: Any) -> Any:
     )
 
 
-def csv_line(cols: list[Column], dialect: str) -> Any:
+def csv_line(cols: list[Column], dialect: str, guard: bool = True) -> Any:
     """One SQL expression producing the whole CSV line of a row, so the database does the
     formatting in C (as the sqlite3 CLI does) and Python only moves one string per row.
     ``printf``/``format`` render NULL as an empty field; free text is always quoted with inner
@@ -98,8 +98,12 @@ def csv_line(cols: list[Column], dialect: str) -> Any:
     template: list[str] = []
     args: list[Any] = []
     for name, col, kind in cols:
-        if kind == "ts" and sqlite:
-            # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC: slicing is 2x cheaper than strftime
+        if kind == "ts" and sqlite and not col.expression.nullable:
+            # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC: printf cuts the day itself
+            template.append("%.10sT%sZ")
+            args += [col, func.substr(col, 12, 12, type_=String)]
+        elif kind == "ts" and sqlite:  # NULL must stay empty: || makes the whole text NULL
+            # slicing is 2x cheaper than strftime
             template.append("%s")
             day, clock = (
                 func.substr(col, 1, 10, type_=String),
@@ -111,7 +115,7 @@ def csv_line(cols: list[Column], dialect: str) -> Any:
             args.append(iso_text(col, dialect))
         elif kind == "bool":
             template.append("%s")
-            args.append(cast(col, Integer))
+            args.append(col if sqlite else cast(col, Integer))  # SQLite stores 0 and 1
         elif kind == "float":
             template.append("%s")
             args.append(_rounded(col, dialect))
@@ -120,7 +124,7 @@ def csv_line(cols: list[Column], dialect: str) -> Any:
             args.append(col)
         else:
             text = cast(col, Text) if kind == "json" else col
-            text = _as_text_cell(text) if name in _FREE_TEXT else text
+            text = _as_text_cell(text) if guard and name in _FREE_TEXT else text
             if sqlite:
                 template.append('"%w"')
                 args.append(func.coalesce(text, ""))
@@ -138,8 +142,10 @@ def export_select(
     until: datetime | None,
     channel: str | None,
     csv_lines: bool = False,
+    guard: bool = False,
 ) -> tuple[Any, list[Column]]:
-    """The statement of one export: CSV lines (``csv_lines``) or typed columns (JSONL)."""
+    """The statement of one export: CSV lines (``csv_lines``) or typed columns, with free text
+    defused for spreadsheets when ``guard`` (CSV only)."""
     table, when, cols = columns(what)
     exprs = []
     for name, col, typ in cols:
@@ -151,9 +157,11 @@ def export_select(
             exprs.append(cast(col, Text).label(name))
         elif typ == "float":
             exprs.append(_rounded(col, dialect).label(name))
+        elif guard and name in _FREE_TEXT:
+            exprs.append(_as_text_cell(col).label(name))
         else:
             exprs.append(col.label(name))
-    stmt = select(csv_line(cols, dialect).label("line")) if csv_lines else select(*exprs)
+    stmt = select(csv_line(cols, dialect, guard).label("line")) if csv_lines else select(*exprs)
     if since is not None:
         stmt = stmt.where(when >= since)
     if until is not None:
