@@ -16,16 +16,17 @@ Python (``rollup``) into the overall figures, the breakdowns and the charts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from cx_telemetry.db import is_unavailable, unavailable_message
+from cx_telemetry.db import SQLITE_CACHE_KIB, is_unavailable, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
 from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 
@@ -34,6 +35,7 @@ GroupKey = tuple[str, str, str, str, str]  # part, channel, intent, agent, segme
 CURRENT, PREVIOUS = "current", "previous"
 NONE = "(none)"
 BOT_AGENT, UNCLAIMED = "(bot)", "(unclaimed)"
+REPORT_SQLITE_CACHE_KIB = 8192
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,16 @@ def reading(engine: Engine) -> Iterator[Connection]:
     becomes ``StoreUnavailable`` with the fix."""
     try:
         with engine.connect().execution_options(readonly=True) as conn:
-            yield conn
+            if conn.dialect.name != "sqlite":
+                yield conn
+                return
+            # one pass over an index gains nothing from a big page cache; several of these run
+            # at once, so keep each small (peak memory), and give the pool's default back
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{REPORT_SQLITE_CACHE_KIB}")
+            try:
+                yield conn
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     except SQLAlchemyError as err:
         if "no such index" in str(err):
             raise StoreUnavailable(
@@ -132,24 +143,43 @@ def _parts(period: Period) -> list[tuple[str, datetime | None, datetime | None]]
 Combo = tuple[str, str, int, "int | None"]  # metric, status, scale_max, score
 
 
-def group_sums(
-    engine: Engine, period: Period, combos: set[Combo] | None = None
-) -> dict[GroupKey, Sums]:
-    """Sums per (part, channel, intent, agent, segment); part is CURRENT or PREVIOUS (the
-    latter only when the period has a start). One scan per table and part. ``combos``
-    collects the (metric, status, scale, score) combinations of the period's responses."""
-    out: dict[GroupKey, Sums] = defaultdict(dict)
-    with reading(engine) as conn:
-        for part, lo, hi in _parts(period):
-            seen = _responses(conn, period, part, lo, hi, out)
-            if combos is not None and part == CURRENT:
-                combos.update(seen)
-            _conversations(conn, period, part, lo, hi, out)
-            _handoffs(conn, period, part, lo, hi, out)
-    return dict(out)
-
-
 Target = dict[GroupKey, Sums]
+Partial = tuple[Target, set[Combo]]
+
+
+def group_tasks(engine: Engine, period: Period) -> list[Callable[[], Partial]]:
+    """One task per table and part (CURRENT, and PREVIOUS when the period has a start), each on
+    its own connection, so they can run side by side; ``merge`` adds their results up."""
+    return [
+        partial(_on_own_connection, engine, fn, period, part, lo, hi)
+        for part, lo, hi in _parts(period)
+        for fn in (_responses, _conversations, _handoffs)
+    ]
+
+
+def _on_own_connection(engine: Engine, fn: Callable[..., set[Combo]], period: Period,
+                       part: str, lo: datetime | None, hi: datetime | None) -> Partial:  # fmt: skip
+    out: Target = defaultdict(dict)
+    with reading(engine) as conn:
+        seen = fn(conn, period, part, lo, hi, out)
+    return dict(out), seen if part == CURRENT else set()
+
+
+def merge(partials: Sequence[Partial]) -> Partial:
+    """The sums of every task, and the score combinations of the period's responses."""
+    out: Target = defaultdict(dict)
+    combos: set[Combo] = set()
+    for sums, seen in partials:
+        for key, s in sums.items():
+            add_sums(out[key], s)
+        combos |= seen
+    return dict(out), combos
+
+
+def group_sums(engine: Engine, period: Period) -> Target:
+    """Sums per (part, channel, intent, agent, segment); part is CURRENT or PREVIOUS (the
+    latter only when the period has a start). One scan per table and part."""
+    return merge([task() for task in group_tasks(engine, period)])[0]
 
 
 def _responses(conn: Connection, period: Period, part: str, lo: datetime | None,
@@ -171,7 +201,7 @@ def _responses(conn: Connection, period: Period, part: str, lo: datetime | None,
 
 
 def _conversations(conn: Connection, period: Period, part: str, lo: datetime | None,
-                   hi: datetime | None, out: Target) -> None:  # fmt: skip
+                   hi: datetime | None, out: Target) -> set[Combo]:  # fmt: skip
     c = Conversation
     keys = (c.channel, c.last_support_intent, c.agent, c.has_handoff, c.synthetic)
     stmt = filtered(select(*keys, func.count(), func.count(c.closed_at)).group_by(*keys),
@@ -186,10 +216,11 @@ def _conversations(conn: Connection, period: Period, part: str, lo: datetime | N
             "contained": closed if support and not handoff else 0,
             "escalated": support if handoff else 0,
         })  # fmt: skip
+    return set()
 
 
 def _handoffs(conn: Connection, period: Period, part: str, lo: datetime | None,
-              hi: datetime | None, out: Target) -> None:  # fmt: skip
+              hi: datetime | None, out: Target) -> set[Combo]:  # fmt: skip
     h = Handoff
     keys = (h.channel, h.intent, h.agent, h.outcome)
     cols: list[Any] = [func.count()]
@@ -204,6 +235,7 @@ def _handoffs(conn: Connection, period: Period, part: str, lo: datetime | None,
         sums = {k: float(v or 0) for k, v in zip(names, vals, strict=True)}
         resolved = n if outcome == "resolved" and agent is not None else 0
         add_sums(out[(part, *dims)], {**sums, "handoffs": n, "resolved": resolved})
+    return set()
 
 
 def rollup(groups: dict[GroupKey, Sums], part: str, positions: Sequence[int]) -> dict[Any, Sums]:

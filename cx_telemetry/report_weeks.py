@@ -55,21 +55,25 @@ def weeks(start: datetime, end: datetime) -> list[Week]:
     return out
 
 
-def week_sums(
-    engine: Engine, period: Period, buckets: list[Week], combos: set[Combo]
-) -> dict[str, Sums]:
-    """Sums per week label (the same names as ``report_sql.group_sums``); ``combos`` are the
-    (metric, status, scale, score) combinations of the period's responses."""
-    out: dict[str, Sums] = {w.label: {} for w in buckets}
-    if not buckets:
-        return out
-    r, c, h = SurveyResponse, Conversation, Handoff
+Weekly = dict[str, Sums]
+
+
+def _weeks_table(buckets: list[Week]) -> Any:
     rows = [
         select(literal(w.label, String).label("label"), literal(w.start, UTCDateTime()).label("lo"),
                literal(w.end, UTCDateTime()).label("hi"))
         for w in buckets
     ]  # fmt: skip
-    table = union_all(*rows).subquery("weeks") if len(rows) > 1 else rows[0].subquery("weeks")
+    return union_all(*rows).subquery("weeks") if len(rows) > 1 else rows[0].subquery("weeks")
+
+
+def response_weeks(
+    engine: Engine, period: Period, buckets: list[Week], combos: set[Combo]
+) -> Weekly:
+    """Survey sums per week: one range count per week for each (metric, status, scale, score)
+    combination of the period (``combos``, from ``report_sql.group_tasks``)."""
+    r, table = SurveyResponse, _weeks_table(buckets)
+    out: Weekly = {w.label: {} for w in buckets}
     with reading(engine) as conn:
         for metric, status, scale, score in sorted(combos, key=str):
             cond = [r.metric == metric, r.status == status, r.scale_max == scale,
@@ -82,36 +86,64 @@ def week_sums(
             for label, n in conn.execute(select(table.c.label, count)):
                 if n:
                     add_sums(out[label], sums, n)
-
-        support = c.last_support_intent.is_not(None)
-        conv = select(
-            func.count(),
-            func.sum(case((c.synthetic.is_(True), 1), else_=0)),
-            func.sum(case((support, 1), else_=0)),
-            func.sum(case((and_(support, c.closed_at.is_not(None), c.has_handoff.is_(False)), 1),
-                          else_=0)),
-            func.sum(case((and_(support, c.has_handoff.is_(True)), 1), else_=0)),
-        )  # fmt: skip
-        cols: list[Any] = []
-        names: list[str] = []
-        for name, col in (
-            ("wait", h.wait_s),
-            ("first", h.first_response_s),
-            ("handle", h.handle_s),
-        ):
-            cols += [func.count(col), func.sum(col), func.sum(col * col)]
-            names += [f"{name}_n", f"{name}_sum", f"{name}_sq"]
-        hand = select(func.count(), *cols)
-        for w in buckets:
-            stmt = filtered(conv, c.opened_at, c.synthetic, w.start, w.end, period)
-            n, synthetic, sup, contained, escalated = conn.execute(stmt).one()
-            add_sums(out[w.label], {"conversations": n, "synthetic": synthetic or 0,
-                                "support": sup or 0, "contained": contained or 0,
-                                "escalated": escalated or 0})  # fmt: skip
-            stmt = filtered(hand, h.requested_at, h.synthetic, w.start, w.end, period)
-            n, *vals = conn.execute(stmt).one()
-            add_sums(
-                out[w.label],
-                {"handoffs": n, **{k: float(v or 0) for k, v in zip(names, vals, strict=True)}},
-            )
     return out
+
+
+def conversation_weeks(engine: Engine, period: Period, buckets: list[Week]) -> Weekly:
+    """Conversation sums per week, one range aggregate each on ``ix_conversations_report``."""
+    c = Conversation
+    support = c.last_support_intent.is_not(None)
+    contained = and_(support, c.closed_at.is_not(None), c.has_handoff.is_(False))
+    stmt = select(
+        func.count(),
+        func.sum(case((c.synthetic.is_(True), 1), else_=0)),
+        func.sum(case((support, 1), else_=0)),
+        func.sum(case((contained, 1), else_=0)),
+        func.sum(case((and_(support, c.has_handoff.is_(True)), 1), else_=0)),
+    )
+    out: Weekly = {}
+    with reading(engine) as conn:
+        for w in buckets:
+            week = filtered(stmt, c.opened_at, c.synthetic, w.start, w.end, period)
+            n, synthetic, sup, done, escalated = conn.execute(week).one()
+            out[w.label] = {"conversations": n, "synthetic": synthetic or 0, "support": sup or 0,
+                            "contained": done or 0, "escalated": escalated or 0}  # fmt: skip
+    return out
+
+
+def handoff_weeks(engine: Engine, period: Period, buckets: list[Week]) -> Weekly:
+    """Handoff duration sums per week on ``ix_handoffs_report``."""
+    h = Handoff
+    cols: list[Any] = []
+    names: list[str] = []
+    for name, col in (("wait", h.wait_s), ("first", h.first_response_s), ("handle", h.handle_s)):
+        cols += [func.count(col), func.sum(col), func.sum(col * col)]
+        names += [f"{name}_n", f"{name}_sum", f"{name}_sq"]
+    stmt = select(func.count(), *cols)
+    out: Weekly = {}
+    with reading(engine) as conn:
+        for w in buckets:
+            week = filtered(stmt, h.requested_at, h.synthetic, w.start, w.end, period)
+            n, *vals = conn.execute(week).one()
+            out[w.label] = {
+                "handoffs": n,
+                **{k: float(v or 0) for k, v in zip(names, vals, strict=True)},
+            }
+    return out
+
+
+def merge_weeks(parts: list[Weekly], buckets: list[Week]) -> Weekly:
+    out: Weekly = {w.label: {} for w in buckets}
+    for part in parts:
+        for label, sums in part.items():
+            add_sums(out[label], sums)
+    return out
+
+
+def week_sums(engine: Engine, period: Period, buckets: list[Week], combos: set[Combo]) -> Weekly:
+    """Sums per week label (the same names as ``report_sql.group_sums``), one after another."""
+    if not buckets:
+        return {}
+    parts = [response_weeks(engine, period, buckets, combos),
+             conversation_weeks(engine, period, buckets), handoff_weeks(engine, period, buckets)]  # fmt: skip
+    return merge_weeks(parts, buckets)
