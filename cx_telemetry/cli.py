@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _report(store: TelemetryStore, args: argparse.Namespace) -> None:
     from cx_telemetry.report import to_json
+    from cx_telemetry.report_comments import low_scores
     from cx_telemetry.report_model import collect
     from cx_telemetry.report_sql import Period
 
@@ -82,8 +83,9 @@ def _report(store: TelemetryStore, args: argparse.Namespace) -> None:
         output_file(args.html, "--html")
     require_schema(store.engine)
     period = Period(since, until, args.exclude_synthetic)
+    low = low_scores() if args.html else None
     data = collect(store.engine, period, weekly=bool(args.html) or args.by == "week",
-                   comments=bool(args.html))  # fmt: skip
+                   comments=bool(args.html), low=low)  # fmt: skip
     if args.html:
         from cx_telemetry.report_html import page
 

@@ -2,7 +2,7 @@
 
 Comments are stored redacted (``privacy.redact``); they are shown as stored and escaped by the
 renderer. A low score is CSAT 1-2 or CES 1-3 (the scores after which the survey asks for a
-comment). The partial index ``ix_survey_responses_comments`` holds only rows with a comment,
+comment: ``low_score_at_or_below`` in survey.yml, read by ``low_scores``). The partial index ``ix_survey_responses_comments`` holds only rows with a comment,
 so this reads a few thousand index entries, not the table.
 """
 
@@ -13,11 +13,24 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, func, or_, select
 
+from cx_telemetry.errors import TelemetryError
 from cx_telemetry.models import SurveyResponse
 from cx_telemetry.report_sql import NONE, Period, filtered, reading, run
 
-LOW = {"csat": 2, "ces": 3}
+LOW = {"csat": 2, "ces": 3}  # survey.yml's defaults
 PER_INTENT = 5
+
+
+def low_scores() -> dict[str, int]:
+    """The low-score thresholds of the survey file (``CX_SURVEY_CONFIG``, default
+    ./survey.yml); survey.yml's defaults when it cannot be read."""
+    from cx_telemetry.survey_config import load_survey_config
+
+    try:
+        config = load_survey_config()
+    except TelemetryError:
+        return dict(LOW)
+    return {m.id: m.low_score_at_or_below for m in config.metrics}
 
 
 @dataclass(frozen=True)
@@ -41,17 +54,18 @@ class IntentComments:
 
 
 def low_score_comments(
-    engine: Engine, period: Period, per_intent: int = PER_INTENT
+    engine: Engine, period: Period, low: dict[str, int] | None = None, per_intent: int = PER_INTENT
 ) -> list[IntentComments]:
-    """Up to ``per_intent`` newest comments per intent, intents with the most comments first."""
+    """Up to ``per_intent`` newest comments per intent after a score at or below ``low[metric]``
+    (default ``LOW``), intents with the most comments first."""
     r = SurveyResponse
-    low = or_(*(and_(r.metric == m, r.score <= top) for m, top in LOW.items()))
+    low_score = or_(*(and_(r.metric == m, r.score <= top) for m, top in (low or LOW).items()))
     newest_first = (r.answered_at.desc(), r.id.desc())
     ranked = select(
         r.id,
         func.row_number().over(partition_by=r.intent, order_by=newest_first).label("rank"),
         func.count().over(partition_by=r.intent).label("total"),
-    ).where(r.comment.is_not(None), r.status == "answered", low)
+    ).where(r.comment.is_not(None), r.status == "answered", low_score)
     ranked = filtered(ranked, r.asked_at, r.synthetic, period.since, period.until, period)
     with reading(engine) as conn:
         # rank on the small partial index first, then read the few rows kept

@@ -153,10 +153,15 @@ def _figures(s: Sums, keys: tuple[str, ...]) -> dict[str, Estimate]:
 
 
 def collect(
-    engine: Engine, period: Period, *, weekly: bool = False, comments: bool = False
+    engine: Engine,
+    period: Period,
+    *,
+    weekly: bool = False,
+    comments: bool = False,
+    low: dict[str, int] | None = None,
 ) -> ReportData:
     """Run the report's queries: always the groups; the weeks and the comments on request.
-    Independent queries run side by side on their own connections (SQLite and PostgreSQL
+    ``low`` are the low-score thresholds of the comments shown. Independent queries run side by side on their own connections (SQLite and PostgreSQL
     work outside Python's lock), so the wall time is closer to the longest query than to the
     sum of them."""
     start = period.since or first_opened(engine, period)
@@ -167,7 +172,7 @@ def collect(
         if buckets:
             later += [pool.submit(conversation_weeks, engine, period, buckets),
                       pool.submit(handoff_weeks, engine, period, buckets)]  # fmt: skip
-        said = pool.submit(low_score_comments, engine, period) if comments else None
+        said = pool.submit(low_score_comments, engine, period, low) if comments else None
         groups, combos = merge([t.result() for t in tasks])
         if buckets:
             later.append(pool.submit(response_weeks, engine, period, buckets, combos))

@@ -12,6 +12,7 @@ import pytest
 from cx_telemetry import TelemetryStore
 from cx_telemetry.cli import main
 from cx_telemetry.report import METRIC_KEYS, build_report
+from cx_telemetry.report_comments import LOW, low_score_comments, low_scores
 from cx_telemetry.report_html import page
 from cx_telemetry.report_model import collect
 from cx_telemetry.report_sql import Period
@@ -223,3 +224,17 @@ def test_terminal_tables_per_breakdown(store: TelemetryStore) -> None:
     channel = render(data, "channel").split("By channel", 1)[1].splitlines()
     assert channel[1].startswith("channel ") and channel[3].startswith("slack ")
     assert "1 min n=1" in render(data, "intent")  # the handoff wait of payment_issue
+
+
+def test_comment_thresholds_come_from_the_survey_file(
+    store: TelemetryStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("CX_SURVEY_CONFIG", str(root / "survey.yml"))
+    assert low_scores() == {"csat": 2, "ces": 3}
+    monkeypatch.setenv("CX_SURVEY_CONFIG", str(tmp_path / "missing.yml"))
+    assert low_scores() == LOW
+    build_world(store)  # B: CSAT 2 with a comment
+    period = Period()
+    assert [g.intent for g in low_score_comments(store.engine, period)] == ["payment_issue"]
+    assert low_score_comments(store.engine, period, {"csat": 1, "ces": 1}) == []
