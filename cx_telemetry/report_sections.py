@@ -84,7 +84,7 @@ def headline(ctx: Context) -> str:
         cls = "same" if better is None else "better" if better else "worse"
         arrow = "" if h.change is None or h.change.difference in (None, 0) else (
             "▲ " if (h.change.difference or 0) > 0 else "▼ ")  # fmt: skip
-        prev = "" if h.before is None else (
+        prev = "" if h.before is None or h.before.n == 0 else (
             f'<div class="prev">previous period: {escape(fmt.value(f, h.before))} (n={h.before.n:,})</div>')  # fmt: skip
         ci = fmt.interval(f, e) or "no data"
         tiles.append(

@@ -63,7 +63,8 @@ def chromium() -> Iterator[Chromium]:
 
 
 def _report(store: TelemetryStore, tmp_path: Path, days: int, name: str) -> Path:
-    seed_demo(store.engine, 40 * days, seed=days, end=END, days=days)
+    # four weeks more than the period, so the headline has a previous period to compare with
+    seed_demo(store.engine, 40 * (days + 28), seed=days, end=END, days=days + 28)
     at = END + timedelta(hours=2)  # the newest comment of its intent
     cid = store.open_conversation(channel="telegram", customer_id="telegram:7", at=at)
     store.note_intent(cid, "get_refund", at=at)  # an intent with many comments: shown
