@@ -96,22 +96,19 @@ class _ChunkStream(io.RawIOBase):
         return n
 
 
-def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk]) -> int:
+def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk], naive: bool) -> int:
     """Arrow's C++ CSV reader parses the database-formatted lines as one stream into typed
-    record batches, which are written as they come: no Python object per value."""
+    record batches, which are written as they come: no Python object per value. ``naive``:
+    times come as SQLite stores them (UTC, microseconds, no zone), cheaper to make and to parse
+    than ISO text; they are cut to milliseconds in UTC like every other export."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     ts = pa.timestamp("ms", tz="UTC")
-    types = {
-        "str": pa.string(),
-        "int": pa.int32(),
-        "float": pa.float64(),
-        "json": pa.string(),
-        "ts": ts,
-        "bool": pa.bool_(),
-    }
+    types = {"str": pa.string(), "int": pa.int32(), "float": pa.float64(), "json": pa.string(),
+             "ts": ts, "bool": pa.bool_()}  # fmt: skip
     names = [n for n, _, _ in cols]
     schema = pa.schema([pa.field(n, types[t]) for n, _, t in cols]).with_metadata(
         {
@@ -119,13 +116,13 @@ def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk]) -> i
             "cx_telemetry.metric_definitions": METRIC_DEFINITIONS,
         }
     )
-    stream = _ChunkStream(chunks)
+    read_types = dict(types, ts=pa.timestamp("us")) if naive else types
     reader = pacsv.open_csv(
-        stream,
+        _ChunkStream(chunks),
         read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: types[t] for n, _, t in cols},
+            column_types={n: read_types[t] for n, _, t in cols},
             strings_can_be_null=True,
             timestamp_parsers=[pacsv.ISO8601],
         ),
@@ -133,7 +130,11 @@ def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk]) -> i
     n = 0
     with pq.ParquetWriter(path, schema, compression=PARQUET_COMPRESSION) as writer:
         for batch in reader:
-            writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+            arrays = [
+                pc.cast(a, ts, safe=False) if naive and t == "ts" else a
+                for a, (_, _, t) in zip(batch.columns, cols, strict=True)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
             n += batch.num_rows
     return n
 
@@ -180,10 +181,11 @@ def export(
         stmt, _ = export_select(what, engine.dialect.name, since, until, channel)
         rows = row_batches(engine, stmt)
     else:  # CSV and Parquet read whole CSV lines formatted by the database
-        chunks = csv_chunks(engine, what, since, until, channel, guard=fmt == "csv")
+        naive = fmt == "parquet" and engine.dialect.name == "sqlite"
+        chunks = csv_chunks(engine, what, since, until, channel, guard=fmt == "csv", naive=naive)
     try:
         if fmt == "parquet":
-            n = _write_parquet(part, cols, chunks)
+            n = _write_parquet(part, cols, chunks, naive)
         else:
             with open(part, "w", encoding="utf-8", newline="") as fh:
                 n = (

@@ -52,14 +52,17 @@ def _progress(engine: Engine, stmt: Any) -> contextlib.AbstractContextManager[An
 
 
 def csv_chunks(engine: Engine, what: str, since: datetime | None, until: datetime | None,
-               channel: str | None, guard: bool) -> Iterator[Chunk]:  # fmt: skip
-    """The export's rows as CSV text (no header), in storage order on SQLite."""
+               channel: str | None, guard: bool, naive: bool = False) -> Iterator[Chunk]:  # fmt: skip
+    """The export's rows as CSV text (no header), in storage order on SQLite; ``guard``
+    defuses formula-looking text, ``naive`` leaves SQLite's times as stored."""
     dialect = engine.dialect.name
     if dialect == "postgresql":
         stmt, _ = export_select(what, dialect, since, until, channel, guard=guard)
         source = _pg_copy(engine, stmt)
     else:
-        stmt, _ = export_select(what, dialect, since, until, channel, csv_lines=True, guard=guard)
+        stmt, _ = export_select(
+            what, dialect, since, until, channel, csv_lines=True, guard=guard, naive=naive
+        )
         source = _sqlite_ranges(engine, stmt, columns(what)[0].__tablename__)
     with _progress(engine, stmt) as bar:
         for text, n in source:
