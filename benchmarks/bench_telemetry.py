@@ -6,9 +6,9 @@ report as JSON, terminal table and HTML) beside the database's own CSV dump as b
     .venv/bin/python benchmarks/bench_telemetry.py                      # 1M and 10M, SQLite + PG
     .venv/bin/python benchmarks/bench_telemetry.py --sizes 50000 --pg none   # a quick run
 
-SQLite data is seeded once under var/bench/ and reused (10M takes a while); PostgreSQL gets its
-own database per size (``cx_bench_<n>``), created, seeded and dropped in the same run. Each
-command runs in its own process; its wall time, CPU time and peak RSS (``ru_maxrss`` of that
+SQLite data is seeded once under var/bench/ and reused (``telemetry_data``: 10M is the 1M seed
+copied in SQL); PostgreSQL gets its own database per size (``cx_bench_<n>``), created, seeded
+and dropped in the same run. Each command runs in its own process; its wall time, CPU time and peak RSS (``ru_maxrss`` of that
 child alone) are measured by a tiny wrapper process.
 Goals: ``report --html`` < 3 s and ``report --json`` < 1.5 s on 1M conversations; CSV export
 <= 1.2x and Parquet <= 1.3x the baseline; peak RSS < 300 MB at every size; time no worse than
@@ -18,29 +18,23 @@ linear in the number of rows.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from telemetry_data import END, pg_database, sqlite_data  # noqa: E402
+
 from cx_telemetry import Settings, TelemetryStore  # noqa: E402
-from cx_telemetry.db import make_engine  # noqa: E402
-from cx_telemetry.migrate import alembic_config, upgrade_to_head  # noqa: E402
-from cx_telemetry.seed import seed_demo  # noqa: E402
 
 # Runs argv, writes stdout to a file (or /dev/null), prints wall seconds and child max RSS (KiB).
 MEASURE = """
@@ -53,8 +47,6 @@ wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime, rc)
 """
-END = datetime(2026, 11, 1, tzinfo=timezone.utc)
-DAYS = 180
 COLUMNS = ("conversation_id, channel, metric, score, scale_max, status, {ts_asked}, {ts_answered}, "
            "segment, agent, intent, model_version, comment, synthetic")  # fmt: skip
 SQLITE_BASELINE = "SELECT " + COLUMNS.format(
@@ -64,7 +56,7 @@ SQLITE_BASELINE = "SELECT " + COLUMNS.format(
 PG_TS = "to_char(timezone('UTC', {c}), 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 PG_BASELINE = "\\copy (SELECT " + COLUMNS.format(
     ts_asked=PG_TS.format(c="asked_at"), ts_answered=PG_TS.format(c="answered_at")
-) + ", synthetic FROM survey_responses) TO STDOUT WITH (FORMAT csv)"  # fmt: skip
+) + " FROM survey_responses) TO STDOUT WITH (FORMAT csv)"  # fmt: skip
 Row = tuple[str, float, float, float]  # command, wall s, peak RSS MB, CPU s
 
 
@@ -99,124 +91,6 @@ def bench_writes(bench_dir: Path, n_conversations: int) -> float:
         elapsed = time.perf_counter() - t
         store.dispose()
     return 2 * n_conversations / elapsed
-
-
-def _head() -> str:
-    from alembic.script import ScriptDirectory
-
-    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
-
-
-def _seed(url: str, n: int) -> dict[str, float]:
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    t = time.perf_counter()
-    step = max(1, n // 20)
-
-    def progress(k: int, done: list[int] = [0]) -> None:  # noqa: B006 - a running total
-        done[0] += k
-        if done[0] % step < k:
-            print(f"  seeded {done[0]:,} of {n:,} conversations", file=sys.stderr)
-
-    counts: dict[str, float] = dict(
-        seed_demo(engine, n, seed=1, end=END, days=DAYS, progress=progress)
-    )
-    counts["seed_seconds"] = round(time.perf_counter() - t, 1)
-    engine.dispose()
-    return counts
-
-
-REPLICATE_FROM = 1_000_000
-# the columns of each table with the id rewritten for copy k (ids are 8 hex digits of seed, then
-# the rest: the copy number takes the seed's place, so every copy's ids are new and sequential)
-_NEW_ID = "printf('%08x', :k) || substr({}, 9)"
-_COPIES = {  # table: (the id column the copy is told by, the leading columns rewritten)
-    "conversations": ("id", [_NEW_ID.format("id"), "channel",
-                             "substr(customer, 1, 56) || printf('%08x', :k)"]),
-    "survey_responses": ("conversation_id", [_NEW_ID.format("conversation_id"), "channel"]),
-    "handoffs": ("id", [_NEW_ID.format("id"), _NEW_ID.format("conversation_id"), "channel"]),
-}  # fmt: skip
-
-
-def _replicate(db: Path, source: Path, copies: int) -> dict[str, float]:
-    """``copies`` times the rows of the ``source`` seed with new ids (the same times, so every
-    week holds ``copies`` times the conversations): seed-demo's Python generator writes about
-    5,000 conversations a second here, SQL copies them a hundred times faster."""
-    t = time.perf_counter()
-    shutil.copy(source, db)
-    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as raw:
-        raw.execute("PRAGMA journal_mode = OFF")
-        raw.execute("PRAGMA synchronous = OFF")
-        raw.execute("PRAGMA cache_size = -262144")
-        indexes = raw.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                              "AND name LIKE 'ix_%report%'").fetchall()  # fmt: skip
-        for name, _ in indexes:  # rebuilt once at the end: cheaper than 9 million updates
-            raw.execute(f'DROP INDEX "{name}"')
-        for table, (key, head) in _COPIES.items():
-            cols = [r[1] for r in raw.execute(f"PRAGMA table_info({table})")]
-            if table == "survey_responses":
-                cols.remove("id")  # its own autoincrement
-            exprs = ", ".join([*head, *cols[len(head) :]])
-            for k in range(2, copies + 1):
-                raw.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {exprs} FROM {table} "
-                            f"WHERE substr({key}, 1, 8) = '00000001'", {"k": k})  # fmt: skip
-        for _, sql in indexes:
-            raw.execute(sql)
-    counts: dict[str, float] = json.loads(source.with_suffix(".json").read_text())
-    for key in ("conversations", "survey_responses", "handoffs"):
-        counts[key] *= copies
-    counts["seed_seconds"] = round(time.perf_counter() - t, 1)
-    counts["replicated_from"] = REPLICATE_FROM
-    return counts
-
-
-def sqlite_data(bench_dir: Path, n: int) -> tuple[str, dict[str, float]]:
-    """The seeded SQLite database of ``n`` conversations, reused while the schema is current.
-    Above 1M it is the 1M seed copied n/1M times with new ids (see ``_replicate``)."""
-    db = bench_dir / f"telemetry-{n}.sqlite3"
-    marker = db.with_suffix(".json")
-    if db.exists() and marker.exists():
-        counts = json.loads(marker.read_text())
-        if counts.get("schema") == _head():
-            return f"sqlite:///{db}", counts
-        print(f"{db}: schema is older than the code; migrating", file=sys.stderr)
-        upgrade_to_head(make_engine(f"sqlite:///{db}"))
-    else:
-        for p in bench_dir.glob(f"telemetry-{n}.sqlite3*"):
-            p.unlink()
-        if n > REPLICATE_FROM and n % REPLICATE_FROM == 0:
-            source, _ = sqlite_data(bench_dir, REPLICATE_FROM)
-            counts = _replicate(db, Path(str(make_url(source).database)), n // REPLICATE_FROM)
-        else:
-            counts = _seed(f"sqlite:///{db}", n)
-    with contextlib.closing(sqlite3.connect(db)) as raw:  # outside any transaction
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        raw.execute("ANALYZE")
-    counts["schema"] = _head()
-    marker.write_text(json.dumps(counts))
-    return f"sqlite:///{db}", counts
-
-
-@contextlib.contextmanager
-def pg_database(admin_url: str, n: int) -> Iterator[tuple[str, dict[str, float]]]:
-    """A PostgreSQL database of its own, seeded with ``n`` conversations, dropped afterwards."""
-    name = f"cx_bench_{n}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        counts = _seed(url, n)
-        vacuum = create_engine(url, isolation_level="AUTOCOMMIT")
-        with vacuum.connect() as conn:
-            conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does after a bulk load
-        vacuum.dispose()
-        yield url, counts
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def suite(url: str, out_dir: Path, baseline: list[str] | None, label: str) -> list[Row]:
@@ -256,7 +130,7 @@ def show(title: str, counts: dict[str, float], rows: list[Row]) -> None:
         print(f"{name:<38} {wall:>8.2f} {cpu:>7.2f} {rss:>12.1f} {ratio:>13} {cpu_ratio:>12}")
 
 
-def goals(results: dict[tuple[str, int], list[Row]], sizes: list[int]) -> None:
+def goals(results: dict[tuple[str, int], list[Row]]) -> None:
     print(
         f"\ngoals (load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; wall times suffer under load):"
     )
@@ -278,10 +152,13 @@ def goals(results: dict[tuple[str, int], list[Row]], sizes: list[int]) -> None:
                 print(
                     f"  {where}: {name} {w:.2f} s (goal < {limit} s){'' if w < limit else '  MISSED'}"
                 )
-    for backend in {b for b, _ in results}:
-        small, big = (results.get((backend, n)) for n in (min(sizes), max(sizes)))
-        if small and big and small is not big:
-            k = max(sizes) / min(sizes)
+    for backend in sorted({b for b, _ in results}):
+        ns = sorted(n for b, n in results if b == backend)
+        if len(ns) < 2:
+            continue
+        small, big = results[(backend, ns[0])], results[(backend, ns[-1])]
+        if small is not big:
+            k = ns[-1] / ns[0]
             worst = max((b[1] / s[1], s[0]) for s, b in zip(small, big, strict=True))
             print(f"  {backend}: {k:.0f}x the rows takes at most {worst[0]:.1f}x the time ({worst[1]}); "
                   f"linear or better: {'yes' if worst[0] <= k * 1.1 else 'NO'}")  # fmt: skip
@@ -292,7 +169,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument(
-        "--sizes", default="1000000,10000000", help="conversation counts (default 1M,10M)"
+        "--sizes", default="1000000,10000000", help="conversation counts on SQLite ('' for none)"
     )
     ap.add_argument("--pg", default=os.environ.get("CX_TELEMETRY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
                     help="PostgreSQL URL to create the bench databases from ('none' to skip)")  # fmt: skip
@@ -325,7 +202,7 @@ def main() -> int:
                         "-U", str(u.username or "postgres"), "-d", str(u.database), "-c", PG_BASELINE] if psql else None  # fmt: skip
             results[("PostgreSQL", n)] = rows = suite(url, args.dir, baseline, "COPY TO STDOUT")
             show(f"PostgreSQL {u.database}", counts, rows)
-    goals(results, sizes)
+    goals(results)
     return 0
 
 
