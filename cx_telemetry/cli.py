@@ -24,13 +24,12 @@ from cx_telemetry.cli_input import (
     require_schema,
 )  # fmt: skip
 from cx_telemetry.errors import TelemetryError, UsageError
+from cx_telemetry.export import FORMATS, WHATS
+from cx_telemetry.report import GROUPINGS
 from cx_telemetry.settings import Settings
 from cx_telemetry.store import TelemetryStore
 
 PROG = "cx-telemetry"
-WHATS = ("responses", "conversations", "handoffs")
-FORMATS = ("csv", "jsonl", "parquet")
-GROUPINGS = ("channel", "intent", "agent", "week")
 
 __all__ = ["main", "parse_age", "parse_when"]
 
