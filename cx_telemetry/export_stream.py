@@ -6,8 +6,8 @@ Memory stays flat however many rows there are: at most a few chunks are held at 
   a CSV line and joins them (``group_concat``) in C, so Python receives one string per 20,000
   rows instead of an object per row or value. Two ranges are read at a time on two
   connections (SQLite works outside Python's lock) and handed on in order.
-* PostgreSQL: ``COPY (SELECT ...) TO STDOUT WITH (FORMAT csv)``, the server's own CSV writer,
-  streamed as it comes.
+* PostgreSQL: the same over ranges of heap blocks (``string_agg`` per range), every reader in
+  one exported snapshot.
 * JSONL: typed rows through a server-side cursor (``yield_per``).
 """
 
@@ -22,14 +22,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, literal_column, select
+from sqlalchemy import Engine, func, literal, literal_column, select, text
 
 from cx_telemetry.db import SQLITE_CACHE_KIB
 from cx_telemetry.export_sql import columns, export_select
 
 CHUNK_ROWS = 5000
-COPY_CHUNK_BYTES = 1 << 20
-SQLITE_READERS = 2  # ranges read at once (each on its own connection)
+READERS = 2  # ranges read at once, each on its own connection
+PG_CHUNK_BLOCKS = 512  # 8 kB heap blocks: about 20,000 survey responses
 EXPORT_SQLITE_CACHE_KIB = 8192  # a one-pass scan gains nothing from a big page cache
 Chunk = tuple[str, int]  # whole CSV lines, each ending in "\n", and how many rows they are
 
@@ -56,14 +56,12 @@ def csv_chunks(engine: Engine, what: str, since: datetime | None, until: datetim
     """The export's rows as CSV text (no header), in storage order on SQLite; ``guard``
     defuses formula-looking text, ``naive`` leaves SQLite's times as stored."""
     dialect = engine.dialect.name
-    if dialect == "postgresql":
-        stmt, _ = export_select(what, dialect, since, until, channel, guard=guard)
-        source = _pg_copy(engine, stmt)
-    else:
-        stmt, _ = export_select(
-            what, dialect, since, until, channel, csv_lines=True, guard=guard, naive=naive
-        )
-        source = _sqlite_ranges(engine, stmt, columns(what)[0].__tablename__)
+    stmt, _ = export_select(
+        what, dialect, since, until, channel, csv_lines=True, guard=guard, naive=naive
+    )
+    table = columns(what)[0].__tablename__
+    ranges = _pg_ranges if dialect == "postgresql" else _sqlite_ranges
+    source = ranges(engine, stmt, table)
     with _progress(engine, stmt) as bar:
         for text, n in source:
             bar.update(n)
@@ -93,36 +91,56 @@ def _sqlite_ranges(engine: Engine, stmt: Any, table: str) -> Iterator[Chunk]:
         return (text + "\n" if text else ""), n
 
     try:
-        with ThreadPoolExecutor(max_workers=SQLITE_READERS) as pool:
-            ahead: deque[Future[Chunk]] = deque()
-            # a few ranges in flight, handed on in order
-            for start in range(int(lo), int(hi) + 1, CHUNK_ROWS):
-                ahead.append(pool.submit(read, start))
-                if len(ahead) > SQLITE_READERS:
-                    yield ahead.popleft().result()
-            while ahead:
-                yield ahead.popleft().result()
+        yield from _in_order(read, range(int(lo), int(hi) + 1, CHUNK_ROWS))
     finally:
         for conn in opened:
             conn.driver_connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             conn.close()
 
 
-def _pg_copy(engine: Engine, stmt: Any) -> Iterator[Chunk]:
-    compiled = stmt.compile(engine, compile_kwargs={"render_postcompile": True})
-    sql = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv)"
-    with engine.connect() as conn:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(sql, compiled.params) as copy:
-            buf, rows = bytearray(), 0
-            for row in copy:  # one row of CSV per message from the server
-                buf += row
-                rows += 1
-                if len(buf) >= COPY_CHUNK_BYTES:
-                    yield buf.decode("utf-8"), rows
-                    buf, rows = bytearray(), 0
-            if rows:
-                yield buf.decode("utf-8"), rows
+def _pg_ranges(engine: Engine, stmt: Any, table: str) -> Iterator[Chunk]:
+    """Like ``_sqlite_ranges`` over ranges of heap blocks (a TID range scan, PostgreSQL 14+),
+    every reader in one snapshot exported by a lead transaction, so the chunks add up to one
+    consistent table even while the gateway writes."""
+    in_blocks = text(
+        f"{table}.ctid >= CAST(:tid_lo AS tid) AND {table}.ctid < CAST(:tid_hi AS tid)"
+    )
+    lines = stmt.where(in_blocks).subquery()
+    chunk = select(func.string_agg(lines.c.line, literal("\n")), func.count())
+    repeatable = {"isolation_level": "REPEATABLE READ"}
+    with engine.connect().execution_options(**repeatable) as lead:
+        snapshot = lead.execute(text("SELECT pg_export_snapshot()")).scalar()
+        size = "SELECT pg_relation_size(CAST(:t AS regclass)) / current_setting('block_size')::int"
+        blocks = int(lead.execute(text(size), {"t": table}).scalar() or 0)
+        local = threading.local()
+        opened: list[Any] = []
+
+        def read(start: int) -> Chunk:
+            if not hasattr(local, "conn"):  # one connection per reader, in the lead's snapshot
+                local.conn = engine.connect().execution_options(**repeatable)
+                opened.append(local.conn)
+                local.conn.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+            bounds = {"tid_lo": f"({start},0)", "tid_hi": f"({start + PG_CHUNK_BLOCKS},0)"}
+            text_, n = local.conn.execute(chunk, bounds).one()
+            return (text_ + "\n" if text_ else ""), n
+
+        try:
+            yield from _in_order(read, range(0, blocks, PG_CHUNK_BLOCKS))
+        finally:
+            for conn in opened:
+                conn.close()
+
+
+def _in_order(read: Any, starts: range) -> Iterator[Chunk]:
+    """``read(start)`` for every start, a few at once on the reader threads, in order."""
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        ahead: deque[Future[Chunk]] = deque()
+        for start in starts:
+            ahead.append(pool.submit(read, start))
+            if len(ahead) > READERS:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def row_batches(engine: Engine, stmt: Any, batch: int = CHUNK_ROWS) -> Iterator[Sequence[Any]]:
