@@ -96,8 +96,7 @@ def conversation_weeks(engine: Engine, period: Period, buckets: list[Week]) -> W
     contained = and_(support, c.closed_at.is_not(None), c.has_handoff.is_(False))
     stmt = select(
         func.count(),
-        func.sum(case((c.synthetic.is_(True), 1), else_=0)),
-        func.sum(case((support, 1), else_=0)),
+        func.count(c.last_support_intent),  # with a support intent: cheaper than a CASE
         func.sum(case((contained, 1), else_=0)),
         func.sum(case((and_(support, c.has_handoff.is_(True)), 1), else_=0)),
     )
@@ -105,8 +104,8 @@ def conversation_weeks(engine: Engine, period: Period, buckets: list[Week]) -> W
     with reading(engine) as conn:
         for w in buckets:
             week = filtered(stmt, c.opened_at, c.synthetic, w.start, w.end, period)
-            n, synthetic, sup, done, escalated = conn.execute(week).one()
-            out[w.label] = {"conversations": n, "synthetic": synthetic or 0, "support": sup or 0,
+            n, sup, done, escalated = conn.execute(week).one()
+            out[w.label] = {"conversations": n, "support": sup or 0,
                             "contained": done or 0, "escalated": escalated or 0}  # fmt: skip
     return out
 
