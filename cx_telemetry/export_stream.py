@@ -29,7 +29,7 @@ from cx_telemetry.export_sql import columns, export_select
 
 CHUNK_ROWS = 5000
 READERS = 2  # ranges read at once, each on its own connection
-PG_CHUNK_BLOCKS = 512  # 8 kB heap blocks: about 20,000 survey responses
+PG_CHUNK_BLOCKS = 256  # 8 kB heap blocks: some 13,000 survey responses, 2 MB of CSV
 EXPORT_SQLITE_CACHE_KIB = 8192  # a one-pass scan gains nothing from a big page cache
 Chunk = tuple[str, int]  # whole CSV lines, each ending in "\n", and how many rows they are
 
