@@ -64,7 +64,7 @@ svg .bar{fill:#7fb0d6}svg .bar.low{fill:#e08a7d}svg .track{fill:#f0f2f5}svg .gla
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.9em}
 th,td{border-bottom:1px solid #e6e9ed;padding:5px 8px;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right}td small{color:#6a7580;display:block}
-td.num>span{white-space:nowrap}.wide{max-width:640px}code{white-space:nowrap}
+td.num>span{white-space:nowrap}.wide{max-width:460px}code{white-space:nowrap}
 @media (max-width:520px){main{padding:10px}section{padding:12px}.tiles{grid-template-columns:1fr 1fr;gap:8px}
 .tile{padding:8px}.tile .big{font-size:1.45em}body{font-size:14px}}
 blockquote{overflow-wrap:anywhere;margin:.3em 0 .8em;padding:.3em .8em;border-left:3px solid #e08a7d;background:#fbf5f4}
