@@ -1,29 +1,40 @@
 """``cx-telemetry``: the CX lead's command line (migrate, export, report, forget, purge,
-seed-demo, replay). Bad input ends with one line on stderr and a non-zero exit status."""
+seed-demo, replay). Bad input ends with one line on stderr and a non-zero exit status;
+``cx-telemetry`` alone lists the commands."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from cx_telemetry.cli_input import (
+    check_channel,
+    database_url,
+    output_file,
+    parse_age,
+    parse_period,
+    parse_when,
+    require_schema,
+)  # fmt: skip
 from cx_telemetry.erasure import load_targets
 from cx_telemetry.errors import TelemetryError, UsageError
-from cx_telemetry.export import FORMATS, WHATS, export
-from cx_telemetry.report import GROUPINGS, aggregate, build_report
+from cx_telemetry.export import FORMATS, WHATS
+from cx_telemetry.report import GROUPINGS
 from cx_telemetry.settings import Settings
 from cx_telemetry.store import TelemetryStore
 
 PROG = "cx-telemetry"
 SHOP = "shop"  # --customer shop:<shop customer id>; no channel has this name
+
+__all__ = ["main", "parse_age", "parse_when"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,52 +42,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def parse_when(text: str | None, end: bool = False) -> datetime | None:
-    """``YYYY-MM-DD`` or an ISO datetime, UTC unless it says otherwise. A bare date used as an
-    end (``--until``) means the end of that day, so ``--until 2026-01-31`` includes the 31st."""
-    if text is None:
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"cannot read date {text!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    if end and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        when += timedelta(days=1)
-    return when
-
-
-def parse_age(text: str) -> timedelta:
-    """``365d``, ``12w`` or ``48h``."""
-    m = re.fullmatch(r"\s*(\d+)\s*([dwh])\s*", text)
-    if not m:
-        raise UsageError(f"cannot read duration {text!r}: use e.g. 365d, 12w or 48h")
-    n, unit = int(m.group(1)), m.group(2)
-    return (
-        timedelta(days=n)
-        if unit == "d"
-        else timedelta(weeks=n)
-        if unit == "w"
-        else timedelta(hours=n)
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="CX telemetry: migrate, export, report, erase.")
+    p = _Parser(prog=PROG, description="CX telemetry: reports and exports for CX leads.")
     p.add_argument("--db-url", help="SQLAlchemy URL (default: $CX_TELEMETRY_DB_URL)")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", title="commands", metavar="COMMAND",
+                           parser_class=_Parser)  # fmt: skip
     sub.add_parser("migrate", help="create or upgrade the schema (alembic upgrade head)")
-    e = sub.add_parser("export", help="stream rows to CSV, JSONL or Parquet")
+    e = sub.add_parser("export", help="stream rows to CSV, JSONL or Parquet (+ .meta.json)")
     e.add_argument("--what", choices=WHATS, default="responses")
     e.add_argument("--format", choices=FORMATS, default="csv")
     e.add_argument("--since"), e.add_argument("--until"), e.add_argument("--channel")
-    e.add_argument("--out", required=True, type=Path)
+    e.add_argument("--out", required=True, type=Path, metavar="FILE")
+    e.add_argument("--with-header-comment", action="store_true",
+                   help="CSV: start with a '# metric-definitions' line (pandas: comment='#')")  # fmt: skip
     r = sub.add_parser("report", help="CSAT, CES, containment, escalation, wait and handle times")
     r.add_argument("--since"), r.add_argument("--until")
     r.add_argument("--by", choices=GROUPINGS)
     r.add_argument("--json", action="store_true", help="print JSON")
     r.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML page")
+    r.add_argument("--exclude-synthetic", action="store_true",
+                   help="leave out synthetic (seeded demo) conversations")  # fmt: skip
     f = sub.add_parser("forget", help="erase everything about one customer")
     f.add_argument(
         "--customer",
@@ -94,41 +79,78 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _report(store: TelemetryStore, args: argparse.Namespace) -> None:
+    from cx_telemetry.report import to_json
+    from cx_telemetry.report_comments import low_scores
+    from cx_telemetry.report_model import collect
+    from cx_telemetry.report_sql import Period
+
+    since, until = parse_period(args.since, args.until)
+    if args.html:
+        output_file(args.html, "--html")
+    require_schema(store.engine)
+    period = Period(since, until, args.exclude_synthetic)
+    low = low_scores() if args.html else None
+    data = collect(store.engine, period, weekly=bool(args.html) or args.by == "week",
+                   comments=bool(args.html), low=low)  # fmt: skip
+    if args.html:
+        from cx_telemetry.report_html import page
+
+        try:
+            args.html.write_text(page(data, args.by), encoding="utf-8")
+        except OSError as err:
+            raise OSError(err.errno, err.strerror, str(args.html)) from err
+        print(f"wrote {args.html}", file=sys.stderr)
+    if args.json:
+        json.dump(to_json(data, args.by), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif not args.html:
+        from cx_telemetry.report_terminal import render
+
+        sys.stdout.write(render(data, args.by))
+
+
+def _export(store: TelemetryStore, args: argparse.Namespace) -> None:
+    from cx_telemetry.export import export
+
+    since, until = parse_period(args.since, args.until)
+    out = output_file(args.out)
+    require_schema(store.engine)
+    check_channel(store.engine, args.channel)
+    n = export(store.engine, args.what, args.format, out, since, until, args.channel,
+               args.with_header_comment)  # fmt: skip
+    print(f"exported {n} {args.what} to {out} (described in {out}.meta.json)", file=sys.stderr)
+
+
+def _seed(store: TelemetryStore, args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from cx_telemetry.seed import seed_demo
+
+    if args.conversations < 0:
+        raise UsageError("--conversations must be >= 0")
+    require_schema(store.engine)
+    with tqdm(total=args.conversations, unit=" conversations", file=sys.stderr,
+              disable=not sys.stderr.isatty()) as bar:  # fmt: skip
+        counts = seed_demo(store.engine, args.conversations, seed=args.seed, days=args.days,
+                           progress=lambda n: None if bar.update(n) else None)  # fmt: skip
+    print("inserted " + " ".join(f"{k}={v}" for k, v in counts.items()) + " (synthetic)")
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    if args.db_url:
-        settings = Settings(
-            args.db_url, settings.pseudonym_key, settings.pseudonym_key_file, settings.outbox_dir
-        )
+    url = database_url(args.db_url or settings.db_url)
+    settings = Settings(
+        url, settings.pseudonym_key, settings.pseudonym_key_file, settings.outbox_dir
+    )
     store = TelemetryStore.from_settings(settings)
-    out = sys.stdout
     if args.command == "migrate":
         store.migrate()
-        print("schema is up to date", file=out)
+        print("schema is up to date")
     elif args.command == "export":
-        since, until = parse_when(args.since), parse_when(args.until, end=True)
-        n = export(store.engine, args.what, args.format, args.out, since, until, args.channel)
-        print(f"exported {n} {args.what} to {args.out}", file=sys.stderr)
+        _export(store, args)
     elif args.command == "report":
-        since, until = parse_when(args.since), parse_when(args.until, end=True)
-        if args.html:
-            from cx_telemetry.render import html_page
-
-            period = f"{args.since or 'start'} to {args.until or 'now'}"
-            args.html.write_text(
-                html_page(aggregate(store.engine, ["week", "channel"], since, until), period),
-                encoding="utf-8",
-            )
-            print(f"wrote {args.html}", file=sys.stderr)
-        if args.json or not args.html:
-            report = build_report(store.engine, since, until, args.by)
-            if args.json:
-                json.dump(report, out, indent=2)
-                out.write("\n")
-            else:
-                from cx_telemetry.render import text_table
-
-                out.write(text_table(report))
+        _report(store, args)
     elif args.command == "forget":
         kind, _, ident = args.customer.partition(":")
         if not kind or not ident:
@@ -141,29 +163,29 @@ def _run(args: argparse.Namespace) -> int:
             if kind == SHOP
             else store.forget(args.customer, also=targets)
         )
-        print("removed " + " ".join(f"{k}={v}" for k, v in counts.items()), file=out)
+        print("removed " + " ".join(f"{k}={v}" for k, v in counts.items()))
     elif args.command == "purge":
         cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)
         counts = store.purge(cutoff, also=load_targets(os.environ))
         print(
-            f"removed before {cutoff:%Y-%m-%d}: " + " ".join(f"{k}={v}" for k, v in counts.items()),
-            file=out,
+            f"removed before {cutoff:%Y-%m-%d}: " + " ".join(f"{k}={v}" for k, v in counts.items())
         )
     elif args.command == "seed-demo":
-        if args.conversations < 0:
-            raise UsageError("--conversations must be >= 0")
-        counts = store.seed_demo(args.conversations, seed=args.seed, days=args.days)
-        print("inserted " + " ".join(f"{k}={v}" for k, v in counts.items()), file=out)
+        _seed(store, args)
     elif args.command == "replay":
         result = store.replay()
-        print(f"applied={result.applied} pending={result.pending} dead={result.dead}", file=out)
+        print(f"applied={result.applied} pending={result.pending} dead={result.dead}")
         return 0 if result.pending == 0 else 1
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cx-telemetry`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
         return _run(args)
     except UsageError as err:
@@ -177,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: database error: {reason}", file=sys.stderr)
         return 1
     except OSError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{PROG}: error: {where}{err.strerror or err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -2,198 +2,53 @@
 
 Rows are read through a server-side cursor in batches (``yield_per``) and written batch by
 batch, so memory stays flat however many rows there are. For CSV and Parquet the database
-formats each row as one CSV line (quoting in SQL, like the sqlite3 CLI does in C); Python
-writes the lines (CSV) or hands each batch to Arrow's C++ CSV parser (Parquet), so no Python
-object is made per value. Times are ISO 8601 UTC (``2026-01-31T09:15:02.123Z``); rows come in
-storage order (a sequential scan, no sort). The
-metric-definition version travels with every file: a leading ``#`` comment line in CSV, a
-``metric_definitions_version`` field in every JSONL row, file metadata in Parquet.
+formats each row as one CSV line (``export_sql``); Python writes the lines (CSV) or hands each
+batch to Arrow's C++ CSV parser (Parquet), so no Python object is made per value. Rows come in
+storage order (a sequential scan, no sort).
+
+The CSV opens cleanly in Excel and Google Sheets: UTF-8 with a byte-order mark (so Excel reads
+accents right), a header row and data only. What the file is — metric-definitions version,
+columns, filters, row count — goes to a sidecar ``<file>.meta.json`` written beside every
+export (CSV can have the old leading ``#`` line instead, ``with_header_comment``); JSONL rows
+also carry ``metric_definitions_version``, Parquet has it in its file metadata.
 Customers appear only as pseudonyms; no raw ids or secrets are exported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
-import sys
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Engine, Integer, String, Text, cast, func, literal, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from cx_telemetry.db import SQLITE_CACHE_KIB, is_unavailable, unavailable_message
+from cx_telemetry.db import is_unavailable, safe_url, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
+from cx_telemetry.export_sql import Column, columns, export_select
+from cx_telemetry.export_stream import Chunk, csv_chunks, row_batches
 from cx_telemetry.metrics import METRIC_DEFINITIONS, METRIC_DEFINITIONS_VERSION
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 
 WHATS = ("responses", "conversations", "handoffs")
 FORMATS = ("csv", "jsonl", "parquet")
-BATCH = 20_000
 PARQUET_COMPRESSION = "zstd"  # same speed as snappy here, files 1/3 smaller
-EXPORT_SQLITE_CACHE_KIB = 8192
 
 
-def _iso(col: Any, dialect: str) -> Any:
-    """ISO 8601 UTC text with milliseconds (truncated), e.g. ``2026-01-31T09:15:02.123Z``."""
-    if dialect == "sqlite":
-        # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text: slicing is 2x cheaper than strftime
-        day, clock = func.substr(col, 1, 10, type_=String), func.substr(col, 12, 12, type_=String)
-        return day.concat("T").concat(clock).concat("Z")
-    return func.to_char(func.timezone("UTC", col), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-
-
-# (name, column, kind); kind is one of str, int, float, bool, ts (formatted in SQL), json
-Column = tuple[str, Any, str]
-
-
-def _columns(what: str) -> tuple[Any, Any, list[Column]]:
-    """Table, its time column (for --since/--until) and the exported columns."""
-    s, i, f, j, TS, B = "str", "int", "float", "json", "ts", "bool"
-    cols: list[Column]
-    if what == "responses":
-        r = SurveyResponse
-        cols = [("conversation_id", r.conversation_id, s), ("channel", r.channel, s),
-                ("metric", r.metric, s), ("score", r.score, i), ("scale_max", r.scale_max, i),
-                ("status", r.status, s), ("asked_at", r.asked_at, TS), ("answered_at", r.answered_at, TS),
-                ("segment", r.segment, s), ("agent", r.agent, s), ("intent", r.intent, s),
-                ("model_version", r.model_version, s), ("comment", r.comment, s),
-                ("synthetic", r.synthetic, B)]  # fmt: skip
-        return r, r.asked_at, cols
-    if what == "conversations":
-        c = Conversation
-        cols = [("conversation_id", c.id, s), ("channel", c.channel, s), ("customer", c.customer, s),
-                ("opened_at", c.opened_at, TS), ("closed_at", c.closed_at, TS), ("outcome", c.outcome, s),
-                ("locale", c.locale, s), ("model_version", c.model_version, s),
-                ("intents_seen", c.intents_seen, j), ("support_intents", c.support_intents, j),
-                ("last_support_intent", c.last_support_intent, s), ("fallback_count", c.fallback_count, i),
-                ("customer_turns", c.customer_turns, i), ("bot_turns", c.bot_turns, i),
-                ("agent_turns", c.agent_turns, i), ("has_handoff", c.has_handoff, B),
-                ("agent", c.agent, s), ("survey_started", c.survey_started, B),
-                ("synthetic", c.synthetic, B)]  # fmt: skip
-        return c, c.opened_at, cols
-    h = Handoff
-    cols = [("handoff_id", h.id, s), ("conversation_id", h.conversation_id, s), ("channel", h.channel, s),
-            ("intent", h.intent, s), ("reason", h.reason, s), ("requested_at", h.requested_at, TS),
-            ("claimed_at", h.claimed_at, TS), ("agent", h.agent, s), ("first_reply_at", h.first_reply_at, TS),
-            ("resolved_at", h.resolved_at, TS), ("outcome", h.outcome, s), ("wait_s", h.wait_s, f),
-            ("first_response_s", h.first_response_s, f), ("handle_s", h.handle_s, f),
-            ("synthetic", h.synthetic, B)]  # fmt: skip
-    return h, h.requested_at, cols
-
-
-# hex ids we generate and values the store validates against a fixed list: never need quoting
-_PLAIN = {"conversation_id", "handoff_id", "customer", "metric", "status", "segment", "outcome"}
-
-
-def _csv_line(cols: list[Column], dialect: str) -> Any:
-    """One SQL expression producing the whole CSV line of a row, so the database does the
-    formatting in C (as the sqlite3 CLI does) and Python only moves one string per row.
-    ``printf``/``format`` render NULL as an empty field; free text is always quoted with inner
-    quotes doubled (SQLite's ``%w`` does exactly that)."""
-    sqlite = dialect == "sqlite"
-    template: list[str] = []
-    args: list[Any] = []
-    for name, col, kind in cols:
-        if kind == "ts" and sqlite:
-            # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC: slicing is 2x cheaper than strftime
-            template.append("%s")
-            day, clock = (
-                func.substr(col, 1, 10, type_=String),
-                func.substr(col, 12, 12, type_=String),
-            )
-            args.append(day.concat("T").concat(clock).concat("Z"))
-        elif kind == "ts":
-            template.append("%s")
-            args.append(_iso(col, dialect))
-        elif kind == "bool":
-            template.append("%s")
-            args.append(cast(col, Integer))
-        elif kind in ("int", "float") or name in _PLAIN:
-            template.append("%s")
-            args.append(col)
-        elif sqlite:
-            template.append('"%w"')
-            args.append(func.coalesce(cast(col, Text) if kind == "json" else col, ""))
-        else:
-            template.append('"%s"')
-            args.append(func.replace(cast(col, Text) if kind == "json" else col, '"', '""'))
-    fmt = literal(",".join(template), String)
-    return func.printf(fmt, *args) if sqlite else func.format(fmt, *args)
-
-
-def _select(
-    what: str,
-    dialect: str,
-    since: datetime | None,
-    until: datetime | None,
-    channel: str | None,
-    csv_lines: bool = False,
-) -> tuple[Any, list[Column]]:
-    table, when, cols = _columns(what)
-    exprs = []
-    for name, col, typ in cols:
-        if typ == "ts":
-            exprs.append(_iso(col, dialect).label(name))
-        elif typ == "bool":
-            exprs.append(cast(col, Integer).label(name))
-        elif typ == "json":
-            exprs.append(cast(col, Text).label(name))
-        else:
-            exprs.append(col.label(name))
-    stmt = select(_csv_line(cols, dialect).label("line")) if csv_lines else select(*exprs)
-    if since is not None:
-        stmt = stmt.where(when >= since)
-    if until is not None:
-        stmt = stmt.where(when < until)
-    if channel is not None:
-        stmt = stmt.where(table.channel == channel)
-    return stmt, cols  # storage order: a full sequential scan, no sort, flat memory
-
-
-def _batches(engine: Engine, stmt: Any, lines: bool) -> Iterator[Sequence[Any]]:
-    """Rows (or CSV lines) in batches from a server-side cursor; a progress bar on a TTY."""
-    from tqdm import tqdm
-
-    with engine.connect().execution_options(readonly=True) as conn:
-        total = None
-        if sys.stderr.isatty():
-            total = conn.scalar(select(func.count()).select_from(stmt.subquery()))
-        with tqdm(total=total, unit=" rows", disable=total is None, file=sys.stderr) as bar:
-            if lines and engine.dialect.name == "sqlite":
-                # One text column per row: SQLite's cursor is already lazy, so read it directly
-                # and skip SQLAlchemy's per-row Row objects (~25% of the export time). The
-                # statement is compiled with its (datetime, channel) values as SQL literals.
-                sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-                try:
-                    # a one-pass scan gains nothing from a big page cache, it only costs RSS
-                    cursor.execute(f"PRAGMA cache_size = -{EXPORT_SQLITE_CACHE_KIB}")
-                    cursor.execute(sql)
-                    while batch := cursor.fetchmany(BATCH):
-                        yield [line for (line,) in batch]
-                        bar.update(len(batch))
-                finally:
-                    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-                    cursor.close()
-                return
-            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-            for part in result.scalars().partitions() if lines else result.partitions():
-                yield part
-                bar.update(len(part))
-
-
-def _write_csv(fh: IO[str], names: list[str], batches: Iterator[Sequence[str]]) -> int:
-    fh.write(f"# {METRIC_DEFINITIONS}\n")
+def _write_csv(fh: IO[str], names: list[str], chunks: Iterator[Chunk], header_comment: bool) -> int:
+    fh.write("\ufeff")  # the byte-order mark: Excel reads the file as UTF-8
+    if header_comment:
+        fh.write(f"# {METRIC_DEFINITIONS}\n")
     fh.write(",".join(names) + "\n")
     n = 0
-    for lines in batches:
-        fh.write("\n".join(lines))
-        fh.write("\n")
-        n += len(lines)
+    for text, rows in chunks:
+        fh.write(text)
+        n += rows
     return n
 
 
@@ -219,46 +74,41 @@ def _write_jsonl(
     return n
 
 
-class _LineStream(io.RawIOBase):
-    """A read-only byte stream over batches of CSV lines, for Arrow's streaming CSV reader."""
+class _ChunkStream(io.RawIOBase):
+    """A read-only byte stream over chunks of CSV text, for Arrow's streaming CSV reader."""
 
-    def __init__(self, batches: Iterator[Sequence[str]]) -> None:
-        self._batches = batches
-        self._buf = b""
-        self.lines = 0
+    def __init__(self, chunks: Iterator[Chunk]) -> None:
+        self._chunks = chunks
+        self._buf = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
         while not self._buf:
-            batch = next(self._batches, None)
-            if batch is None:
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
-            self.lines += len(batch)
-            self._buf = ("\n".join(batch) + "\n").encode("utf-8")
+            self._buf = memoryview(chunk[0].encode("utf-8"))
         n = min(len(target), len(self._buf))
         target[:n] = self._buf[:n]
         self._buf = self._buf[n:]
         return n
 
 
-def _write_parquet(path: Path, cols: list[Column], batches: Iterator[Sequence[str]]) -> int:
+def _write_parquet(path: Path, cols: list[Column], chunks: Iterator[Chunk], naive: bool) -> int:
     """Arrow's C++ CSV reader parses the database-formatted lines as one stream into typed
-    record batches, which are written as they come: no Python object per value."""
+    record batches, which are written as they come: no Python object per value. ``naive``:
+    times come as SQLite stores them (UTC, microseconds, no zone), cheaper to make and to parse
+    than ISO text; they are cut to milliseconds in UTC like every other export."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     ts = pa.timestamp("ms", tz="UTC")
-    types = {
-        "str": pa.string(),
-        "int": pa.int32(),
-        "float": pa.float64(),
-        "json": pa.string(),
-        "ts": ts,
-        "bool": pa.bool_(),
-    }
+    types = {"str": pa.string(), "int": pa.int32(), "float": pa.float64(), "json": pa.string(),
+             "ts": ts, "bool": pa.bool_()}  # fmt: skip
     names = [n for n, _, _ in cols]
     schema = pa.schema([pa.field(n, types[t]) for n, _, t in cols]).with_metadata(
         {
@@ -266,13 +116,13 @@ def _write_parquet(path: Path, cols: list[Column], batches: Iterator[Sequence[st
             "cx_telemetry.metric_definitions": METRIC_DEFINITIONS,
         }
     )
-    stream = _LineStream(batches)
+    read_types = dict(types, ts=pa.timestamp("us")) if naive else types
     reader = pacsv.open_csv(
-        stream,
+        _ChunkStream(chunks),
         read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: types[t] for n, _, t in cols},
+            column_types={n: read_types[t] for n, _, t in cols},
             strings_can_be_null=True,
             timestamp_parsers=[pacsv.ISO8601],
         ),
@@ -280,9 +130,35 @@ def _write_parquet(path: Path, cols: list[Column], batches: Iterator[Sequence[st
     n = 0
     with pq.ParquetWriter(path, schema, compression=PARQUET_COMPRESSION) as writer:
         for batch in reader:
-            writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+            arrays = [
+                pc.cast(a, ts, safe=False) if naive and t == "ts" else a
+                for a, (_, _, t) in zip(batch.columns, cols, strict=True)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
             n += batch.num_rows
     return n
+
+
+_PARQUET_TYPES = {"str": "string", "int": "int32", "float": "double", "json": "string",
+                  "ts": "timestamp[ms, tz=UTC]", "bool": "bool"}  # fmt: skip
+
+
+def _discard(part: Path) -> None:
+    """Remove an unfinished file; never hides the error that stopped the export."""
+    with contextlib.suppress(OSError):
+        part.unlink(missing_ok=True)
+
+
+def sidecar(out: Path) -> Path:
+    """Where the description of export ``out`` goes: ``<out>.meta.json``."""
+    return out.with_name(out.name + ".meta.json")
+
+
+def _write_meta(out: Path, meta: dict[str, Any]) -> None:
+    path = sidecar(out)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(part, path)
 
 
 def export(
@@ -293,31 +169,56 @@ def export(
     since: datetime | None = None,
     until: datetime | None = None,
     channel: str | None = None,
+    with_header_comment: bool = False,
 ) -> int:
-    """Write one row per response / conversation / handoff to ``out``; returns the row count.
-    The file appears only when complete (written as ``<out>.part``, then renamed)."""
-    lines = fmt != "jsonl"  # CSV and Parquet read whole CSV lines formatted by the database
-    stmt, cols = _select(what, engine.dialect.name, since, until, channel, csv_lines=lines)
+    """Write one row per response / conversation / handoff to ``out`` and its description to
+    ``<out>.meta.json``; returns the row count. The file appears only when complete (written as
+    ``<out>.part``, then renamed); a file error names ``out``, never the ``.part`` file."""
     out = Path(out)
     part = out.with_name(out.name + ".part")
-    batches = _batches(engine, stmt, lines)
+    _, _, cols = columns(what)
+    if fmt == "jsonl":
+        stmt, _ = export_select(what, engine.dialect.name, since, until, channel)
+        rows = row_batches(engine, stmt)
+    else:  # CSV and Parquet read whole CSV lines formatted by the database
+        naive = fmt == "parquet" and engine.dialect.name == "sqlite"
+        chunks = csv_chunks(engine, what, since, until, channel, guard=fmt == "csv", naive=naive)
     try:
         if fmt == "parquet":
-            n = _write_parquet(part, cols, batches)
+            n = _write_parquet(part, cols, chunks, naive)
         else:
             with open(part, "w", encoding="utf-8", newline="") as fh:
                 n = (
-                    _write_csv(fh, [c[0] for c in cols], batches)
+                    _write_csv(fh, [c[0] for c in cols], chunks, with_header_comment)
                     if fmt == "csv"
-                    else _write_jsonl(fh, cols, batches)
+                    else _write_jsonl(fh, cols, rows)
                 )
         os.replace(part, out)
+        _write_meta(out, {
+            "file": out.name, "what": what, "format": fmt, "rows": n,
+            "metric_definitions_version": METRIC_DEFINITIONS_VERSION,
+            "metric_definitions": METRIC_DEFINITIONS,
+            "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "filters": {"since": since.isoformat() if since else None,
+                        "until": until.isoformat() if until else None, "channel": channel},
+            "columns": [{"name": name, "type": _PARQUET_TYPES[kind]} for name, _, kind in cols],
+            "timestamps": "ISO 8601, UTC, milliseconds (2026-01-31T09:15:02.123Z)",
+            "durations": "seconds, rounded to 0.1 s",
+            "csv": {"encoding": "UTF-8 with byte-order mark", "header_comment": with_header_comment,
+                    "formula_guard": "text starting with = + - @ tab or CR is prefixed with '"},
+        })  # fmt: skip
     except SQLAlchemyError as err:
-        part.unlink(missing_ok=True)
+        _discard(part)
         if is_unavailable(err):
             raise StoreUnavailable(unavailable_message(engine.url, err)) from err
         raise
+    except sqlite3.Error as err:  # the raw SQLite cursor of ``export_stream``
+        _discard(part)
+        raise StoreUnavailable(f"telemetry database {safe_url(engine.url)}: {err}") from err
+    except OSError as err:
+        _discard(part)
+        raise OSError(err.errno, err.strerror, str(out)) from err
     except BaseException:
-        part.unlink(missing_ok=True)
+        _discard(part)
         raise
     return n

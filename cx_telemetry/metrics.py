@@ -1,4 +1,4 @@
-"""Metric definitions (version 1) and the statistics behind every reported figure.
+"""Metric definitions (version 2) and the statistics behind every reported figure.
 
 Every figure carries its ``n`` (how many answers, conversations or handoffs it is computed on)
 and a 95% interval:
@@ -10,6 +10,11 @@ and a 95% interval:
   means (and their intervals) come straight out of SQL sums over a million rows in one pass;
   wait and handle times are right-skewed, so read the interval, not just the value. With n=1
   the interval is null (no spread can be estimated); with n=0 the value is null too.
+  Mean intervals are clamped to the scale (CES 1-7, durations >= 0): a small sample never
+  reports a CES below 1 or a negative wait.
+
+Version 2 (over version 1): clamped mean intervals, the bot-vs-agent split, the change against
+the previous period and its test.
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METRIC_DEFINITIONS_VERSION = 1
+METRIC_DEFINITIONS_VERSION = 2
 METRIC_DEFINITIONS = (
-    "cx-telemetry metric-definitions v1: "
+    "cx-telemetry metric-definitions v2: "
     "csat_pct = answers scoring 4-5 / all answers on the 1-5 scale; "
     "ces_mean = mean answer on the 1-7 CES 2.0 scale; ces_easy_pct = answers 5-7 / all CES answers; "
     "response_rate_pct = CSAT answered / CSAT asked; "
@@ -29,7 +34,11 @@ METRIC_DEFINITIONS = (
     "conversations with a support intent; "
     "handoff_wait_s = claimed - requested; agent_first_response_s = first agent reply - requested; "
     "handle_time_s = resolved - claimed; "
-    "shares with Wilson 95% intervals, means with Student t 95% intervals"
+    "bot vs agent = survey answers by segment (bot: the bot closed the conversation; agent: an "
+    "agent resolved it); "
+    "shares with Wilson 95% intervals, means with Student t 95% intervals clamped to the scale; "
+    "change = this period minus the previous period of equal length, a change when p < 0.05 "
+    "(two-proportion z test for shares, Welch t test for means)"
 )
 
 Z95 = 1.959963984540054
@@ -81,9 +90,11 @@ def share_pct(k: int, n: int) -> Estimate:
     return Estimate(100 * p, n, (100 * max(0.0, centre - half), 100 * min(1.0, centre + half)))
 
 
-def mean_t(n: int, total: float, total_sq: float) -> Estimate:
+def mean_t(
+    n: int, total: float, total_sq: float, lo: float | None = None, hi: float | None = None
+) -> Estimate:
     """Mean of ``n`` values given their sum and sum of squares, with a Student t 95% interval
-    (null for n < 2)."""
+    (null for n < 2) clamped to the scale ``lo``..``hi`` (None = unbounded)."""
     if n <= 0:
         return Estimate(None, 0, None)
     mean = total / n
@@ -91,4 +102,9 @@ def mean_t(n: int, total: float, total_sq: float) -> Estimate:
         return Estimate(mean, 1, None)
     var = max(0.0, (total_sq - total * total / n) / (n - 1))
     half = t975(n - 1) * math.sqrt(var / n)
-    return Estimate(mean, n, (mean - half, mean + half))
+    low, high = mean - half, mean + half
+    if lo is not None:
+        low = max(lo, low)
+    if hi is not None:
+        high = min(hi, high)
+    return Estimate(mean, n, (low, high))

@@ -38,18 +38,20 @@ class Conversation(Base):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
-        # covering index for report(): period filter + every column it groups or sums by, so
-        # the report reads this narrow index instead of the wide rows
+        # covering indexes for the report (cx_telemetry/report*.py), so it reads these narrow
+        # indexes instead of the wide rows: weekly sums by time range, and the breakdowns by
+        # group, whose leading columns are the GROUP BY keys (SQLite aggregates without a sort)
         Index(
             "ix_conversations_report",
-            "opened_at",
-            "channel",
-            "last_support_intent",
-            "agent",
+            "opened_at", "channel", "last_support_intent", "agent", "closed_at", "has_handoff",
+            "synthetic",
+        ),
+        Index(
+            "ix_conversations_report_groups",
+            "channel", "last_support_intent", "agent", "has_handoff", "synthetic", "opened_at",
             "closed_at",
-            "has_handoff",
-        ),  # fmt: skip
-    )
+        ),
+    )  # fmt: skip
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -88,7 +90,7 @@ class SurveyResponse(Base):
     __tablename__ = "survey_responses"
     __table_args__ = (
         UniqueConstraint("conversation_id", "metric"),
-        Index(  # covering index for report() (see conversations)
+        Index(  # time-ordered: retention purges and period filters
             "ix_survey_responses_report",
             "asked_at",
             "metric",
@@ -98,8 +100,23 @@ class SurveyResponse(Base):
             "channel",
             "intent",
             "agent",
-        ),  # fmt: skip
-    )
+        ),
+        Index(  # the report's breakdowns (see conversations)
+            "ix_survey_responses_report_groups",
+            "channel", "intent", "agent", "segment", "metric", "status", "scale_max", "score",
+            "asked_at", "synthetic",
+        ),
+        Index(  # the report's weekly trends: a range count per score and week
+            "ix_survey_responses_report_days",
+            "metric", "status", "scale_max", "score", "asked_at", "synthetic",
+        ),
+        Index(  # what customers said: only the few rows with a comment
+            "ix_survey_responses_comments",
+            "asked_at", "intent", "metric", "status", "score", "answered_at", "synthetic",
+            sqlite_where=text("comment IS NOT NULL"),
+            postgresql_where=text("comment IS NOT NULL"),
+        ),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ID)
@@ -128,17 +145,17 @@ class Handoff(Base):
             sqlite_where=text("resolved_at IS NULL"),
             postgresql_where=text("resolved_at IS NULL"),
         ),
-        Index(  # covering index for report() (see conversations)
+        Index(  # covering indexes for the report (see conversations)
             "ix_handoffs_report",
-            "requested_at",
-            "channel",
-            "intent",
-            "agent",
-            "wait_s",
-            "first_response_s",
-            "handle_s",
-        ),  # fmt: skip
-    )
+            "requested_at", "channel", "intent", "agent", "wait_s", "first_response_s",
+            "handle_s", "synthetic",
+        ),
+        Index(
+            "ix_handoffs_report_groups",
+            "channel", "intent", "agent", "outcome", "requested_at", "wait_s",
+            "first_response_s", "handle_s", "synthetic",
+        ),
+    )  # fmt: skip
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ID, index=True)

@@ -1,183 +1,71 @@
-"""``cx-telemetry report``: every metric computed with SQL GROUP BY, then rolled up in Python.
+"""``cx-telemetry report``: the figures of a period as one JSON-ready dict (``report --json``).
 
-Each table is scanned once with the sums a metric needs (counts, sums, sums of squares); those
-sums add up across groups, so the overall figures, the ``--by`` groups and the HTML charts all
-come from the same single pass per table.
+How the sums are computed is in ``report_sql`` and ``report_weeks``; what each figure means is
+in ``metrics`` and ``report_figures``; the terminal and HTML renderings are ``report_terminal``
+and ``report_html``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, func, literal, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
-from cx_telemetry.db import is_unavailable, unavailable_message
-from cx_telemetry.errors import StoreUnavailable
-from cx_telemetry.metrics import Estimate, mean_t, share_pct
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse
+from cx_telemetry.metrics import METRIC_DEFINITIONS_VERSION, Estimate
+from cx_telemetry.report_figures import METRIC_KEYS, estimates
+from cx_telemetry.report_model import ReportData, collect
+from cx_telemetry.report_sql import Period, Sums
 
 GROUPINGS = ("channel", "intent", "agent", "week")
-METRIC_KEYS = (
-    "csat_pct", "ces_mean", "ces_easy_pct", "response_rate_pct", "containment_pct",
-    "escalation_pct", "handoff_wait_s", "agent_first_response_s", "handle_time_s",
-)  # fmt: skip
-Sums = dict[str, float]
-Key = tuple[str, ...]
 
 
-def _one(cond: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-
-def _day(col: Any, dialect: str) -> Any:
-    """UTC day as YYYY-MM-DD (weeks are rolled up from days in Python: cheaper per row)."""
-    if dialect == "sqlite":
-        return func.substr(col, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text
-    return func.to_char(func.timezone("UTC", col), "YYYY-MM-DD")
-
-
-def week_of(day: str) -> str:
-    """Monday (YYYY-MM-DD) of the week that contains ``day``."""
-    d = date.fromisoformat(day[:10])
-    return (d - timedelta(days=d.weekday())).isoformat()
-
-
-def _group(table: Any, by: str, dialect: str) -> Any:
-    r, c, h = SurveyResponse, Conversation, Handoff
-    cols = {
-        "channel": {r: r.channel, c: c.channel, h: h.channel},
-        "intent": {r: r.intent, c: c.last_support_intent, h: h.intent},
-        "agent": {r: r.agent, c: c.agent, h: h.agent},
-        "week": {
-            r: _day(r.asked_at, dialect),
-            c: _day(c.opened_at, dialect),
-            h: _day(h.requested_at, dialect),
-        },
-    }
-    default = {"agent": {r: "(bot)", c: "(bot)", h: "(unclaimed)"}}.get(by, {}).get(table, "(none)")
-    return func.coalesce(cols[by][table], default)
-
-
-def _sums(table: Any) -> dict[str, Any]:
-    if table is SurveyResponse:
-        r = SurveyResponse
-        csat = r.metric == "csat"
-        csat_ans = csat & (r.status == "answered") & (r.scale_max == 5)
-        ces_ans = (r.metric == "ces") & (r.status == "answered") & (r.scale_max == 7)
-        return {
-            "csat_asked": _one(csat),
-            "csat_answered": _one(csat & (r.status == "answered")),
-            "csat_n": _one(csat_ans),
-            "csat_k": _one(csat_ans & (r.score >= 4)),
-            "ces_n": _one(ces_ans),
-            "ces_k": _one(ces_ans & (r.score >= 5)),
-            "ces_sum": func.coalesce(func.sum(case((ces_ans, r.score), else_=0)), 0),
-            "ces_sq": func.coalesce(func.sum(case((ces_ans, r.score * r.score), else_=0)), 0),
-        }
-    if table is Conversation:
-        c = Conversation
-        support = c.last_support_intent.is_not(None)
-        return {
-            "support": _one(support),
-            "contained": _one(support & c.closed_at.is_not(None) & c.has_handoff.is_(False)),
-            "escalated": _one(support & c.has_handoff.is_(True)),
-        }
-    out: dict[str, Any] = {}
-    for name, col in (
-        ("wait", Handoff.wait_s),
-        ("first", Handoff.first_response_s),
-        ("handle", Handoff.handle_s),
-    ):
-        out[f"{name}_n"] = func.count(col)
-        out[f"{name}_sum"] = func.coalesce(func.sum(col), 0)
-        out[f"{name}_sq"] = func.coalesce(func.sum(col * col), 0)
-    return out
-
-
-def aggregate(
-    engine: Engine,
-    keys: Sequence[str],
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> dict[Key, Sums]:
-    """Sums per group (``keys`` from GROUPINGS; empty = one overall group ``()``) over the period:
-    responses by ``asked_at``, conversations by ``opened_at``, handoffs by ``requested_at``;
-    ``since`` inclusive, ``until`` exclusive."""
-    dialect = engine.dialect.name
-    out: dict[Key, Sums] = defaultdict(dict)
-    tables = (
-        (SurveyResponse, SurveyResponse.asked_at),
-        (Conversation, Conversation.opened_at),
-        (Handoff, Handoff.requested_at),
-    )
-    try:
-        with engine.connect().execution_options(readonly=True) as conn:
-            for table, when in tables:
-                groups = [_group(table, k, dialect).label(f"g{i}") for i, k in enumerate(keys)] or [
-                    literal("").label("g")
-                ]
-                sums = _sums(table)
-                stmt = select(*groups, *(v.label(k) for k, v in sums.items()))
-                if since is not None:
-                    stmt = stmt.where(when >= since)
-                if until is not None:
-                    stmt = stmt.where(when < until)
-                if keys:
-                    stmt = stmt.group_by(*groups)
-                for row in conn.execute(stmt):
-                    # days roll up into their week here; sums add up across days
-                    key = tuple(
-                        week_of(str(v)) if k == "week" else str(v)
-                        for k, v in zip(keys, row[: len(keys)], strict=True)
-                    )
-                    target = out[key]
-                    for name in sums:
-                        target[name] = target.get(name, 0.0) + float(row._mapping[name] or 0)
-    except SQLAlchemyError as err:
-        if is_unavailable(err):
-            raise StoreUnavailable(unavailable_message(engine.url, err)) from err
-        raise
-    return dict(out)
-
-
-def rollup(groups: dict[Key, Sums], positions: Sequence[int]) -> dict[Key, Sums]:
-    """Add up group sums onto the key positions kept (``[]`` = overall)."""
-    out: dict[Key, Sums] = defaultdict(lambda: defaultdict(float))
-    for key, sums in groups.items():
-        target = out[tuple(key[i] for i in positions)]
-        for name, value in sums.items():
-            target[name] += value
-    return {k: dict(v) for k, v in out.items()}
-
-
-def estimates(s: Sums) -> dict[str, Estimate]:
-    """The nine figures of one group from its sums (missing sums count as zero)."""
-
-    def g(name: str) -> float:
-        return s.get(name, 0.0)
-
-    def i(name: str) -> int:
-        return int(round(g(name)))
-
-    return {
-        "csat_pct": share_pct(i("csat_k"), i("csat_n")),
-        "ces_mean": mean_t(i("ces_n"), g("ces_sum"), g("ces_sq")),
-        "ces_easy_pct": share_pct(i("ces_k"), i("ces_n")),
-        "response_rate_pct": share_pct(i("csat_answered"), i("csat_asked")),
-        "containment_pct": share_pct(i("contained"), i("support")),
-        "escalation_pct": share_pct(i("escalated"), i("support")),
-        "handoff_wait_s": mean_t(i("wait_n"), g("wait_sum"), g("wait_sq")),
-        "agent_first_response_s": mean_t(i("first_n"), g("first_sum"), g("first_sq")),
-        "handle_time_s": mean_t(i("handle_n"), g("handle_sum"), g("handle_sq")),
-    }
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat().replace("+00:00", "Z")
 
 
 def _as_json(s: Sums) -> dict[str, Any]:
     return {k: e.as_dict() for k, e in estimates(s).items()}
+
+
+def _est(figures: dict[str, Estimate]) -> dict[str, Any]:
+    return {k: e.as_dict() for k, e in figures.items()}
+
+
+def groups_json(data: ReportData, by: str) -> dict[str, Any]:
+    """The nine figures per group of ``by`` (channel, intent, agent or week)."""
+    if by == "week":  # the weeks that have data; the trends draw the empty ones as gaps
+        return {w.label: _as_json(s) for w, s in data.weeks_with_data()}
+    return {name: _as_json(s) for name, s in data.by(by).items()}
+
+
+def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
+    """``overall``/``previous`` {figure: {value, n, ci95}}, ``change`` {figure: {difference,
+    test, p_value, significant}}, ``bot_vs_agent``, ``distributions`` and ``by``."""
+    p = data.period
+    prev = p.previous
+    headline = data.headline()
+    bot, agent, diff = data.segments()
+    return {
+        "metric_definitions_version": METRIC_DEFINITIONS_VERSION,
+        "period": {
+            "since": _iso(p.since),
+            "until": _iso(p.until),
+            "previous": None if prev is None else {"since": _iso(prev[0]), "until": _iso(prev[1])},
+            "generated_at": _iso(data.generated),
+            "conversations": data.conversations,
+            "synthetic_conversations": data.synthetic,
+            "synthetic_excluded": p.exclude_synthetic,
+        },
+        "overall": {h.figure.key: h.now.as_dict() for h in headline},
+        "previous": None if prev is None else {h.figure.key: h.before.as_dict() for h in headline if h.before},
+        "change": None if prev is None else {h.figure.key: h.change.as_dict() for h in headline if h.change},
+        "bot_vs_agent": {
+            s.name: {"conversations": s.conversations, **_est(s.figures)} for s in (bot, agent)
+        } | {"difference": {k: c.as_dict() for k, c in diff.items()}},
+        "distributions": {m: {str(k): v for k, v in data.distribution(m).items()} for m in ("csat", "ces")},
+        "by": groups_json(data, by) if by else {},
+    }  # fmt: skip
 
 
 def build_report(
@@ -185,12 +73,13 @@ def build_report(
     since: datetime | None = None,
     until: datetime | None = None,
     by: str | None = None,
+    exclude_synthetic: bool = False,
 ) -> dict[str, Any]:
-    """``{"overall": {metric: {"value", "n", "ci95"}}, "by": {group: {...}}}``; shares in %,
-    durations in seconds; value null and n 0 for an empty period or group."""
-    groups = aggregate(engine, [by] if by else [], since, until)
-    overall = rollup(groups, []).get((), {})
-    report: dict[str, Any] = {"overall": _as_json(overall), "by": {}}
-    if by:
-        report["by"] = {key[0]: _as_json(s) for key, s in sorted(groups.items())}
-    return report
+    """The report of ``[since, until)`` as JSON-ready data; shares in %, durations in seconds;
+    value null and n 0 for an empty period or group. With a ``since`` it also holds the
+    previous period of equal length and the change to it."""
+    period = Period(since, until, exclude_synthetic)
+    return to_json(collect(engine, period, weekly=by == "week"), by)
+
+
+__all__ = ["GROUPINGS", "METRIC_KEYS", "build_report", "groups_json", "to_json"]

@@ -23,14 +23,30 @@ from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.privacy import redact
 
 BATCH = 10_000
-CHANNELS = (("telegram", 0.6), ("slack", 0.3), ("rest", 0.1))
-# intent, weight, handoff probability, CSAT bias (added to the score)
+# the gateway's channels (bot/channels/)
+CHANNELS = (("telegram", 0.65), ("slack", 0.35))
+# The 27 support intents of domain.yml (tests/cx_telemetry/test_seed.py checks they match):
+# intent, weight, handoff probability, CSAT bias (added to the score). Weights add up to 0.9;
+# the rest are conversations without a support intent (greetings, out of scope).
 INTENTS = (
-    ("order_status", 0.30, 0.06, 0.3), ("return_item", 0.20, 0.20, 0.0),
-    ("shipping_cost", 0.15, 0.05, 0.2), ("payment_issue", 0.10, 0.45, -0.6),
-    ("cancel_order", 0.10, 0.25, -0.2), ("change_address", 0.05, 0.10, 0.0),
-    (None, 0.10, 0.03, 0.0),
+    ("track_order", 0.150, 0.04, 0.3), ("delivery_period", 0.070, 0.05, 0.1),
+    ("get_refund", 0.070, 0.25, -0.3), ("track_refund", 0.060, 0.15, -0.2),
+    ("cancel_order", 0.060, 0.12, -0.1), ("change_order", 0.050, 0.15, -0.1),
+    ("payment_issue", 0.050, 0.45, -0.6), ("change_shipping_address", 0.040, 0.10, 0.0),
+    ("check_invoice", 0.030, 0.05, 0.2), ("get_invoice", 0.030, 0.03, 0.3),
+    ("delivery_options", 0.030, 0.03, 0.3), ("check_refund_policy", 0.030, 0.05, 0.1),
+    ("check_payment_methods", 0.020, 0.03, 0.3), ("check_cancellation_fee", 0.020, 0.08, -0.1),
+    ("complaint", 0.030, 0.60, -0.9), ("contact_human_agent", 0.030, 0.95, -0.2),
+    ("contact_customer_service", 0.020, 0.70, -0.1), ("place_order", 0.020, 0.05, 0.2),
+    ("recover_password", 0.020, 0.10, 0.0), ("registration_problems", 0.010, 0.30, -0.4),
+    ("create_account", 0.010, 0.02, 0.3), ("edit_account", 0.010, 0.05, 0.1),
+    ("delete_account", 0.008, 0.20, -0.2), ("switch_account", 0.005, 0.10, 0.0),
+    ("set_up_shipping_address", 0.012, 0.03, 0.2), ("newsletter_subscription", 0.007, 0.01, 0.4),
+    ("review", 0.008, 0.10, 0.0),
+    (None, 0.100, 0.03, 0.0),
 )  # fmt: skip
+_INTENT_WEIGHTS = tuple((i, i[1]) for i in INTENTS)
+DRIFT = 0.6  # CSAT bias gained from the first to the last day
 AGENTS = ("Ana (U01)", "Ben (U02)", "Chen (U03)", "Dara (U04)", "Emil (U05)", "Fay (U06)")
 MODELS = (("2026.11.1", 0.7), ("2026.10.3", 0.3))
 VERIFIED_SHARE = 0.4
@@ -82,8 +98,12 @@ def _conversation(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
     cid = ids(1)
     channel = _pick(rng, CHANNELS)
-    intent, _, p_handoff, bias = _pick(rng, tuple((i, i[1]) for i in INTENTS))
-    opened = start + timedelta(seconds=rng.random() * span_s)
+    intent, _, p_handoff, bias = _pick(rng, _INTENT_WEIGHTS)
+    at = rng.random()
+    opened = start + timedelta(seconds=at * span_s)
+    # a gentle drift over the period, so the demo report has changes to find: answers improve
+    # and agents get busier (longer waits) towards the end
+    bias += DRIFT * (at - 0.5)
     turns = rng.randint(1, 8)
     model = _pick(rng, MODELS)
     t = opened + timedelta(seconds=20 * turns + rng.random() * 60)
@@ -91,7 +111,7 @@ def _conversation(
     agent = None
     if rng.random() < p_handoff:
         agent = rng.choice(AGENTS)
-        wait = _secs(rng, 90)
+        wait = _secs(rng, 90 * (1 + at))
         first = wait + _secs(rng, 40)
         handle = first - wait + _secs(rng, 600)
         claimed = rng.random() < 0.95

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,7 +12,8 @@ import pytest
 
 from cx_telemetry import TelemetryStore
 from cx_telemetry.cli import main
-from cx_telemetry.export import export
+from cx_telemetry.export import export, sidecar
+from cx_telemetry.metrics import METRIC_DEFINITIONS_VERSION
 
 from .conftest import T0
 from .fixtures import WEEK2, build_world
@@ -20,16 +22,21 @@ RESPONSE_COLUMNS = ["conversation_id", "channel", "metric", "score", "scale_max"
                     "answered_at", "segment", "agent", "intent", "comment"]  # fmt: skip
 
 
-def test_csv_has_the_definitions_line_and_one_row_per_response(
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_csv_is_header_and_data_only_and_the_sidecar_describes_it(
     store: TelemetryStore, tmp_path: Path
 ) -> None:
     ids = build_world(store)
     out = tmp_path / "r.csv"
     assert export(store.engine, "responses", "csv", out) == 7
-    with open(out, newline="") as fh:
-        first = fh.readline()
-        rows = list(csv.DictReader(fh))
-    assert first.startswith("# cx-telemetry metric-definitions v1")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfconversation_id,channel,metric,")  # BOM: Excel reads UTF-8
+    assert b"#" not in raw.split(b"\n", 1)[0]
+    rows = _read_csv(out)
     assert len(rows) == 7 and set(RESPONSE_COLUMNS) <= set(rows[0])
     b_csat = next(r for r in rows if r["conversation_id"] == ids["b"] and r["metric"] == "csat")
     assert b_csat["score"] == "2" and b_csat["scale_max"] == "5" and b_csat["status"] == "answered"
@@ -43,13 +50,52 @@ def test_csv_has_the_definitions_line_and_one_row_per_response(
     d_csat = next(r for r in rows if r["conversation_id"] == ids["d"])
     assert d_csat["status"] == "expired" and d_csat["score"] == "" and d_csat["answered_at"] == ""
 
+    meta = json.loads(sidecar(out).read_text(encoding="utf-8"))
+    assert meta["metric_definitions_version"] == METRIC_DEFINITIONS_VERSION == 2
+    assert meta["rows"] == 7 and meta["what"] == "responses" and meta["format"] == "csv"
+    assert [c["name"] for c in meta["columns"]] == list(rows[0])
+    assert meta["metric_definitions"].startswith("cx-telemetry metric-definitions v2")
+
+
+def test_csv_header_comment_is_opt_in(store: TelemetryStore, tmp_path: Path) -> None:
+    build_world(store)
+    out = tmp_path / "r.csv"
+    export(store.engine, "responses", "csv", out, with_header_comment=True)
+    with open(out, newline="", encoding="utf-8-sig") as fh:
+        assert fh.readline().startswith("# cx-telemetry metric-definitions v2")
+        assert len(list(csv.DictReader(fh))) == 7
+
+
+def test_durations_are_rounded_and_formulas_are_defused(
+    store: TelemetryStore, tmp_path: Path
+) -> None:
+    cid = store.open_conversation(channel="slack", customer_id="slack:D:U", at=T0)
+    store.note_intent(cid, "payment_issue", at=T0)
+    h = store.handoff_requested(cid, at=T0)
+    store.handoff_claimed(h, agent="=HYPERLINK(1)", at=T0 + timedelta(seconds=61.23456))
+    store.survey_asked(cid, metric="csat", segment="agent", agent="=HYPERLINK(1)", at=T0)
+    store.survey_answered(cid, metric="csat", score=1, at=T0)
+    store.survey_comment(cid, metric="csat", comment='=cmd|" /C calc"!A0')
+    handoffs, responses = tmp_path / "h.csv", tmp_path / "r.csv"
+    export(store.engine, "handoffs", "csv", handoffs)
+    export(store.engine, "responses", "csv", responses)
+    (row,) = _read_csv(handoffs)
+    assert row["wait_s"] == "61.2" and row["agent"] == "'=HYPERLINK(1)"
+    (resp,) = _read_csv(responses)
+    assert resp["comment"] == '\'=cmd|" /C calc"!A0'
+    jsonl = tmp_path / "h.jsonl"
+    export(store.engine, "handoffs", "jsonl", jsonl)
+    (j,) = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert j["wait_s"] == 61.2 and j["agent"] == "=HYPERLINK(1)"  # only CSV is defused
+
 
 def test_jsonl_carries_the_version_in_every_row(store: TelemetryStore, tmp_path: Path) -> None:
     build_world(store)
     out = tmp_path / "c.jsonl"
     assert export(store.engine, "conversations", "jsonl", out) == 5
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 5 and all(r["metric_definitions_version"] == 1 for r in rows)
+    assert len(rows) == 5 and all(r["metric_definitions_version"] == 2 for r in rows)
+    assert json.loads(sidecar(out).read_text())["rows"] == 5
     b = next(r for r in rows if r["channel"] == "slack")
     assert (
         b["outcome"] == "escalated"
@@ -66,7 +112,7 @@ def test_parquet_metadata_and_types(store: TelemetryStore, tmp_path: Path) -> No
     assert export(store.engine, "handoffs", "parquet", out) == 1
     table = pq.read_table(out)
     meta = table.schema.metadata
-    assert meta[b"cx_telemetry.metric_definitions_version"] == b"1"
+    assert meta[b"cx_telemetry.metric_definitions_version"] == b"2"
     assert b"csat_pct" in meta[b"cx_telemetry.metric_definitions"]
     row = table.to_pylist()[0]
     assert row["wait_s"] == 60.0 and row["handle_s"] == 600.0 and row["agent"] == "Ana (U1)"
@@ -82,8 +128,8 @@ def test_filters_by_period_and_channel(store: TelemetryStore, tmp_path: Path) ->
     assert export(store.engine, "responses", "csv", out, since=WEEK2) == 1
     assert export(store.engine, "responses", "csv", out, until=WEEK2, channel="slack") == 2
     assert export(store.engine, "conversations", "csv", out, since=T0, until=T0) == 0
-    with open(out, newline="") as fh:
-        assert len(fh.readlines()) == 2  # definitions line + header
+    with open(out, newline="", encoding="utf-8-sig") as fh:
+        assert len(fh.readlines()) == 1  # the header
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
@@ -115,6 +161,7 @@ def test_cli_export(
     )
     assert "exported 6 responses" in capsys.readouterr().err
     assert out.exists() and not (tmp_path / f"out.{fmt}.part").exists()
+    assert sidecar(out).exists()
 
 
 def test_awkward_text_survives_every_format(store: TelemetryStore, tmp_path: Path) -> None:
@@ -128,9 +175,7 @@ def test_awkward_text_survives_every_format(store: TelemetryStore, tmp_path: Pat
     export(store.engine, "responses", "csv", csv_out)
     export(store.engine, "responses", "parquet", pq_out)
     export(store.engine, "responses", "jsonl", js_out)
-    with open(csv_out, newline="", encoding="utf-8") as fh:
-        fh.readline()
-        (row,) = list(csv.DictReader(fh))
+    (row,) = _read_csv(csv_out)
     (prow,) = pq.read_table(pq_out).to_pylist()
     (jrow,) = [json.loads(line) for line in js_out.read_text(encoding="utf-8").splitlines()]
     for r in (row, prow, jrow):

@@ -52,3 +52,10 @@ def test_t_quantiles() -> None:
     assert t975(30) == 2.042
     assert t975(40) == pytest.approx(2.021, abs=1e-3)
     assert t975(1000) == pytest.approx(1.962, abs=1e-3)
+
+
+def test_mean_intervals_are_clamped_to_the_scale() -> None:
+    # CES 4, 6 and 5 (mean 5, s = 1, n = 3): 5 ± 4.303 / sqrt(3) * 1 = 2.52 to 7.48 -> 7 at most
+    e = mean_t(3, 15.0, 77.0, 1.0, 7.0)
+    assert e.ci95 == pytest.approx((2.5156, 7.0), abs=1e-3)
+    assert mean_t(2, 2.0, 4.0 + 0.0, 0.0, None).ci95 == pytest.approx((0.0, 13.706), abs=1e-3)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
+import yaml
 from sqlalchemy import func, select
 
+from actions.context import SUPPORT_INTENTS
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.report import build_report
-from cx_telemetry.seed import seed_demo
+from cx_telemetry.seed import INTENTS, seed_demo
+
+ROOT = Path(__file__).resolve().parents[2]
 
 END = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
@@ -28,7 +33,9 @@ def test_seed_demo_is_realistic_and_marked_synthetic(store: TelemetryStore) -> N
         statuses = set(conn.scalars(select(SurveyResponse.status).distinct()))
         assert {"answered", "skipped", "expired"} <= statuses
         channels = set(conn.scalars(select(Conversation.channel).distinct()))
-        assert len(channels) >= 3
+        assert channels == {"telegram", "slack"}  # the gateway's channels
+        intents = set(conn.scalars(select(Conversation.last_support_intent).distinct()))
+        assert intents - {None} <= SUPPORT_INTENTS and len(intents) > 20
         comments = list(
             conn.scalars(select(SurveyResponse.comment).where(SurveyResponse.comment.is_not(None)))
         )
@@ -80,3 +87,10 @@ def test_seeded_customers_come_back_and_some_are_one_customer_on_several_channel
         if r.verified_at is not None:
             channels.setdefault(r.customer_key, set()).add(r.channel)
     assert any(len(c) > 1 for c in channels.values())
+
+
+def test_seed_uses_the_bots_support_intents() -> None:
+    seeded = {i for i, *_ in INTENTS if i is not None}
+    domain = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    assert seeded == SUPPORT_INTENTS and seeded <= domain and len(seeded) == 27
+    assert abs(sum(w for _, w, _, _ in INTENTS) - 1.0) < 1e-9

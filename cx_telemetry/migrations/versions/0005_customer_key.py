@@ -6,7 +6,7 @@ else the chat's pseudonym, which existing rows get), ``verified_at``, ``order_ke
 pseudonyms) and ``verification_attempts``.
 
 Revision ID: 0005_customer_key
-Revises: 0003_handoff_contact_email
+Revises: 0004_report_indexes
 Create Date: 2026-12-01
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_customer_key"
-down_revision: str | None = "0003_handoff_contact_email"
+down_revision: str | None = "0004_report_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
