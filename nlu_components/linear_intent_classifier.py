@@ -34,7 +34,7 @@ _SAFE_EXTRA_TYPES = {"scipy.sparse._csr.csr_matrix"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[misc]  # Rasa is untyped
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
     """Logistic regression on TF-IDF-scaled sentence features."""
 
     @classmethod
@@ -163,10 +163,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
         probas = self.clf.predict_proba(self._create_x(messages)[0])
         intents = self.clf.classes_
         for message, row in zip(messages, probas, strict=True):
-            ranking = [
-                {"name": str(k), "confidence": float(v)}
-                for v, k in sorted(zip(row, intents, strict=True), key=lambda p: -float(p[0]))
-            ]
+            ranked = sorted(zip(intents, row, strict=True), key=lambda kv: -float(kv[1]))
+            ranking = [{"name": str(k), "confidence": float(v)} for k, v in ranked]
             message.set("intent", ranking[0], add_to_output=True)
             if self.config[RANKING_LENGTH] > 0:
                 ranking = ranking[: self.config[RANKING_LENGTH]]

@@ -17,7 +17,7 @@ import json
 import struct
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -31,8 +31,8 @@ CONFIG = "config.json"
 REQUIRED_FILES = (WEIGHTS, TOKENIZER, CONFIG)
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
-Array = npt.NDArray[np.float32]
-Weights = dict[str, npt.NDArray[Any]]
+Array: TypeAlias = npt.NDArray[np.float32]
+Weights: TypeAlias = dict[str, npt.NDArray[Any]]
 SINGLE_THREADED_UP_TO = 4  # texts per call
 
 

@@ -38,7 +38,7 @@ DEFAULT_ENCODER_DIR = ".venv-rasa/share/minilm-l6-v2"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
-class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):  # type: ignore[misc]  # Rasa is untyped
+class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Dense sentence features from a sentence encoder fine-tuned on the intent examples."""
 
     @staticmethod
