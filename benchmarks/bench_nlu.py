@@ -233,14 +233,14 @@ def main() -> None:
     if args.only and summary.exists():  # keep the other configurations' last figures
         results = json.loads(summary.read_text(encoding="utf-8")).get("pipelines", {})
     proxy = proxy_data(args.proxy) if args.proxy else None
+    cost = encoder_cost()
     for name in names:
         results[name] = bench(name, CONFIGS[name], args, proxy)
-    results = {name: results[name] for name in CONFIGS if name in results}
-    cost = encoder_cost()
-    OUT.mkdir(parents=True, exist_ok=True)
-    summary.write_text(
-        json.dumps({"pipelines": results, "encoder": cost}, indent=2) + "\n", encoding="utf-8"
-    )
+        results = {name: results[name] for name in CONFIGS if name in results}
+        # written after each pipeline, so an interrupted run keeps what it measured
+        summary.write_text(
+            json.dumps({"pipelines": results, "encoder": cost}, indent=2) + "\n", encoding="utf-8"
+        )
     print()
     print_table(results)
     print(
