@@ -7,8 +7,8 @@ APP_VENV  := .venv
 RASA      := $(RASA_VENV)/bin/rasa
 PY        := $(APP_VENV)/bin/python
 MODEL     := models/current.tar.gz
-# The pretrained sentence encoder of the NLU pipeline (scripts/fetch_sentence_encoder.py).
-ENCODER   := $(RASA_VENV)/share/use-lite-en
+# The pretrained sentence encoder of the NLU pipeline (scripts/fetch_minilm_encoder.py).
+ENCODER   := $(RASA_VENV)/share/minilm-l6-v2
 TRAINING_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) $(wildcard nlu_components/*.py) domain.yml config.yml
 
 export PYTHONDONTWRITEBYTECODE := 1
@@ -34,8 +34,8 @@ $(RASA_VENV)/.installed: constraints/rasa.txt scripts/find_python310.sh
 	$(RASA_VENV)/bin/pip install -q 'rasa==3.6.21' -c constraints/rasa.txt
 	@touch $@
 
-$(ENCODER)/.source: scripts/fetch_sentence_encoder.py | $(RASA_VENV)/.installed
-	$(RASA_VENV)/bin/python scripts/fetch_sentence_encoder.py $(ENCODER)
+$(ENCODER)/.source: scripts/fetch_minilm_encoder.py | $(RASA_VENV)/.installed
+	$(RASA_VENV)/bin/python scripts/fetch_minilm_encoder.py $(ENCODER)
 	@touch $@
 
 $(APP_VENV)/.installed: pyproject.toml constraints/project.txt scripts/find_python310.sh

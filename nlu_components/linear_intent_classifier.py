@@ -106,16 +106,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         from sklearn.preprocessing import Normalizer
 
         norm = self.config["norm"]
-        blocks: list[tuple[str, Any, list[int]]] = []
+        # Columns as slices, not index lists: sklearn checks every index of a list on every
+        # call, which cost ~45 ms per parsed message with ~100k count columns.
+        blocks: list[tuple[str, Any, slice]] = []
         if n_sparse:
             tfidf = TfidfTransformer(
                 use_idf=bool(self.config["use_idf"]),
                 sublinear_tf=bool(self.config["sublinear_tf"]),
                 norm=norm if norm in ("l1", "l2") else None,
             )
-            blocks.append(("sparse", tfidf, list(range(n_sparse))))
+            blocks.append(("sparse", tfidf, slice(0, n_sparse)))
         if n_total > n_sparse:
-            blocks.append(("dense", Normalizer(norm="l2"), list(range(n_sparse, n_total))))
+            blocks.append(("dense", Normalizer(norm="l2"), slice(n_sparse, n_total)))
         scale = ColumnTransformer(
             blocks,
             sparse_threshold=1.0,
