@@ -158,6 +158,17 @@ def test_telegram_callback_data_is_never_empty_repeated_or_a_cut_payload(
             assert not (cut and button.payload.startswith("/inform{")), (d, button.payload)
 
 
+def test_a_title_that_reads_as_a_payload_is_not_sent_as_callback_data() -> None:
+    # An empty payload falls back to the title; "/" would reach the engine as an intent.
+    keyboard = keyboard_for(
+        BotReply(text="Pick", buttons=(Button("/", ""), Button("Yes", '/inform{"a":1}')))
+    )
+    assert keyboard is not None
+    assert [b.callback_data for row in keyboard.inline_keyboard for b in row] == [
+        '/inform{"a":1}'
+    ]
+
+
 def test_a_survey_question_is_one_compact_row_on_telegram() -> None:
     for metric, top in (("csat", 5), ("ces", 7)):
         scale = tuple(Button(f"{n} · label", f"{metric}:{n}") for n in range(1, top + 1))

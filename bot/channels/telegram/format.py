@@ -240,7 +240,8 @@ def callback_data(payload: str, title: str) -> str:
     """Telegram caps ``callback_data`` at 64 bytes. A longer payload cannot be carried without
     a key-value table (not in the telemetry contract yet), so we send the title instead, which
     the engine's NLU understands as a typed answer, and say so in the log. Empty when neither
-    fits: a payload is never cut (half a JSON object would mean something else)."""
+    fits or when the title would read as a payload ("/..."): a payload is never cut (half a JSON
+    object would mean something else)."""
     if 0 < len(payload.encode()) <= CALLBACK_DATA_LIMIT:
         return payload
     if payload:
@@ -249,6 +250,8 @@ def callback_data(payload: str, title: str) -> str:
             len(payload.encode()),
         )
     fallback = _clip(title.strip(), CALLBACK_DATA_LIMIT)
+    if fallback.startswith("/"):
+        return ""  # the engine would read a title starting with "/" as an intent payload
     return "" if payload and payload.startswith(fallback) else fallback
 
 
