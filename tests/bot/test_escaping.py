@@ -164,9 +164,7 @@ def test_a_title_that_reads_as_a_payload_is_not_sent_as_callback_data() -> None:
         BotReply(text="Pick", buttons=(Button("/", ""), Button("Yes", '/inform{"a":1}')))
     )
     assert keyboard is not None
-    assert [b.callback_data for row in keyboard.inline_keyboard for b in row] == [
-        '/inform{"a":1}'
-    ]
+    assert [b.callback_data for row in keyboard.inline_keyboard for b in row] == ['/inform{"a":1}']
 
 
 def test_a_survey_question_is_one_compact_row_on_telegram() -> None:
