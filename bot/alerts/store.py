@@ -107,6 +107,29 @@ class AlertStore:
     def record(self, key: str) -> AlertRecord | None:
         return self.db.read(lambda s: _record(s.get(DetractorAlert, key)))
 
+    def posted_records(self, keys: Sequence[str]) -> list[AlertRecord]:
+        """The posted alerts among ``keys``."""
+
+        def read(s: Session) -> list[AlertRecord]:
+            rows = s.scalars(
+                select(DetractorAlert).where(
+                    DetractorAlert.key.in_(list(keys)), DetractorAlert.status == "posted"
+                )
+            )
+            return [r for r in (_record(row) for row in rows) if r is not None]
+
+        return self.db.read(read) if keys else []
+
+    def set_details(self, key: str, alert: Alert) -> None:
+        """What the card shows now (a comment that came after it was posted)."""
+        self.db.run(
+            lambda s: s.execute(
+                update(DetractorAlert)
+                .where(DetractorAlert.key == key)
+                .values(details=alert.to_details())
+            )
+        )
+
     def follow_up(self, key: str, handoff_id: str, user_id: str) -> bool:
         """Take the alert's follow-up: True for exactly one caller (one case per alert)."""
 

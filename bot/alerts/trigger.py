@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.alerts.desk import AlertDesk
@@ -58,6 +58,7 @@ class DetractorAlerts:
         found = await self.threads.read(self.low_scores, since, self.settings.csat_threshold)
         found = [low for low in found if not low.synthetic]  # seeded demo data alerts no one
         known = await self.threads.read(self.store.known, [low.key for low in found])
+        await self._late_comments([low for low in found if low.key in known and low.comment])
         posted = 0
         for low in found:
             if low.key in known:
@@ -66,6 +67,25 @@ class DetractorAlerts:
                 continue  # the comment is asked right after the score: wait a little for it
             posted += await self._alert(low, now)
         return posted
+
+    async def _late_comments(self, lows: list[LowScore]) -> None:
+        """A comment typed after the card went out is added to the card."""
+        if not lows:
+            return
+        comments = {low.key: low.comment for low in lows}
+        records = await self.threads.read(self.store.posted_records, list(comments))
+        for record in records:
+            if record.alert is None or record.alert.comment or not record.alert_channel:
+                continue
+            alert = replace(
+                record.alert, comment=comments[record.key], followed_up_by=record.followed_up_by
+            )
+            try:
+                await self.desk.update_alert(record.alert_channel, str(record.card_ts), alert)
+            except Exception:
+                log.exception("could not add the comment to alert %s", record.key)
+                continue
+            await self.threads.write(self.store.set_details, record.key, alert)
 
     async def _alert(self, low: LowScore, now: datetime) -> int:
         claim = self.settings.customer_cooldown

@@ -22,7 +22,7 @@ from bot.state.database import GatewayDatabase
 from bot.state.schema import TimerRow
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Conversation
-from tests.bot.conftest import Running, running
+from tests.bot.conftest import Running, running, wait_for
 from tests.bot.fakes import FakeSlack
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
 from tests.bot.test_slack import event, send, send_form
@@ -187,10 +187,18 @@ async def test_the_card_waits_briefly_for_the_comment(
     store.survey_comment(cid, "csat", "Nobody answered my question")
     assert await poll(gw) == 1
     assert "Nobody answered my question" in json.dumps(alert_cards(fake_slack)[0]["blocks"])
-    # an answer left without a comment is alerted once the grace is over
-    await rate(gw, store, 1, comment=None, chat=43, answered_ago=timedelta(seconds=45))
+    # an answer left without a comment is alerted once the grace is over ...
+    late = await rate(gw, store, 1, comment=None, chat=43, answered_ago=timedelta(seconds=45))
     assert await poll(gw) == 1
     assert "No comment given" in json.dumps(alert_cards(fake_slack)[1]["blocks"])
+    # ... and a comment typed after that is added to the same card
+    store.survey_comment(late, "csat", "Took ages")
+    assert await poll(gw) == 0
+    update = fake_slack.of("chat.update")[-1].params
+    assert update["channel"] == ALERTS and "Took ages" in json.dumps(update["blocks"])
+    assert len(alert_cards(fake_slack)) == 2
+    await poll(gw)
+    assert len(fake_slack.of("chat.update")) == 1  # once
 
 
 async def test_one_card_per_customer_in_the_window_and_none_above_the_threshold(
@@ -250,6 +258,16 @@ async def test_follow_up_opens_a_case_that_reaches_the_customer_in_their_chat(
     assert (await send(gw, reply)).status_code == 200
     await drain(gw)
     assert "Ana: A new one is on its way" in sent_texts(fake_tg)
+
+
+async def test_the_gateway_posts_by_itself_within_its_poll(
+    with_settings: Any, fake_slack: StaffSlack, store: TelemetryStore
+) -> None:
+    settings = with_settings()
+    quick = replace(settings.alerts, poll_seconds=0.05)
+    async with running(replace(settings, alerts=quick), store) as gw:
+        await rate(gw, store, 1)
+        await wait_for(lambda: len(alert_cards(fake_slack)) == 1)
 
 
 async def test_a_customer_whose_chat_is_gone_gets_a_card_without_the_button(
