@@ -14,6 +14,7 @@ from typing import Protocol
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
 from bot.handoff.values import transcript_of
+from contract import parse_survey_payload
 from cx_telemetry.privacy import redact
 
 log = logging.getLogger(__name__)
@@ -38,4 +39,13 @@ class EngineTranscripts:
             log.info("no transcript for a detractor alert: %s", exc)
             return []
         lines, _ = transcript_of(tracker)
-        return [redact(line) for line in lines[-TURNS:]]
+        return [readable(line) for line in lines[-TURNS:]]
+
+
+def readable(line: str) -> str:
+    """A transcript line as a CX lead reads it: redacted, a survey tap named as one."""
+    who, _, text = line.partition(": ")
+    tap = parse_survey_payload(text) if who == "Customer" else None
+    if tap is not None:
+        return f"Customer: (tapped {tap[0].upper()} {tap[1]})"
+    return redact(line)

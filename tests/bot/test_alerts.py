@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from bot import Settings
 from bot.alerts.settings import AlertSettings
 from bot.alerts.texts import ALREADY_TEXT, FOLLOW_UP_TEXT
+from bot.alerts.transcript import readable
 from bot.state.database import GatewayDatabase
 from bot.state.schema import TimerRow
 from cx_telemetry import TelemetryStore
@@ -279,3 +280,11 @@ async def test_a_customer_whose_chat_is_gone_gets_a_card_without_the_button(
     card = alert_cards(fake_slack)[0]
     assert buttons(card) == {}
     assert "not on file" in json.dumps(card["blocks"])
+
+
+def test_transcript_lines_are_redacted_and_survey_taps_named() -> None:
+    assert readable("Customer: csat:1") == "Customer: (tapped CSAT 1)"
+    assert readable("Customer: mail me at ann@example.com, card 4111 1111 1111 1111") == (
+        "Customer: mail me at [email], card [card]"
+    )
+    assert readable("Bot: csat:1") == "Bot: csat:1"
