@@ -61,8 +61,7 @@ def low_scores_since(
         )
         .order_by(r.answered_at, r.id)
     )  # fmt: skip
-    with outages_raise(StoreUnavailable, str(engine.url), "telemetry database",
-                       "run `cx-telemetry migrate`"), engine.connect() as conn:  # fmt: skip
+    with outages_raise(StoreUnavailable, engine.url), engine.connect() as conn:
         rows = conn.execute(stmt).all()
     return [
         LowScore(

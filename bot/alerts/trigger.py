@@ -22,7 +22,9 @@ from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore
 from bot.alerts.transcript import TranscriptSource
 from bot.alerts.values import Alert
+from bot.errors import StateUnavailable
 from bot.threads import DbThreads
+from cx_telemetry import StoreUnavailable
 from cx_telemetry.detractors import LowScore
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,9 @@ class DetractorAlerts:
             await asyncio.sleep(self.settings.poll_seconds)
             try:
                 await self.poll_once()
+            except (StoreUnavailable, StateUnavailable) as exc:  # an outage: one line a poll
+                log.warning("detractor alerts: %s", exc)
+                self.stats["alert_poll_failed"] += 1
             except Exception:
                 log.exception("detractor alerts: poll failed")
                 self.stats["alert_poll_failed"] += 1
@@ -88,8 +93,8 @@ class DetractorAlerts:
             await self.threads.write(self.store.set_details, record.key, alert)
 
     async def _alert(self, low: LowScore, now: datetime) -> int:
-        claim = self.settings.customer_cooldown
-        status = await self.threads.write(self.store.claim, low, now, claim)
+        cooldown = self.settings.customer_cooldown
+        status = await self.threads.write(self.store.claim, low, now, cooldown)
         if status == "suppressed":
             self.stats["alerts_rate_limited"] += 1
             return 0
