@@ -17,11 +17,13 @@ from sqlalchemy import delete, select
 
 from bot import Settings
 from bot.alerts.settings import AlertSettings
+from bot.alerts.store import AlertStore
 from bot.alerts.texts import ALREADY_TEXT, FOLLOW_UP_TEXT
 from bot.alerts.transcript import readable
 from bot.state.database import GatewayDatabase
 from bot.state.schema import TimerRow
 from cx_telemetry import TelemetryStore
+from cx_telemetry.detractors import LowScore
 from cx_telemetry.models import Conversation
 from tests.bot.conftest import Running, running, wait_for
 from tests.bot.fakes import FakeSlack
@@ -289,3 +291,26 @@ def test_transcript_lines_are_redacted_and_survey_taps_named() -> None:
         "Customer: mail me at [email], card [card]"
     )
     assert readable("Bot: csat:1") == "Bot: csat:1"
+
+
+def _low(key: str, customer: str, at: datetime) -> LowScore:
+    cid = key.split(":")[0]
+    return LowScore(
+        key, cid, "csat", 1, 5, at, None, None, "bot", None, "telegram", customer, False
+    )
+
+
+def test_claims_on_every_backend_one_winner_and_the_rate_limit(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    now = datetime.now(timezone.utc)
+    day = timedelta(hours=24)
+    first, other = AlertStore(state_db), AlertStore(second_db)  # two gateways
+    assert first.claim(_low("a" * 32 + ":csat", "k1", now), now, day) == "claimed"
+    assert other.claim(_low("a" * 32 + ":csat", "k1", now), now, day) is None
+    assert other.claim(_low("b" * 32 + ":csat", "k1", now), now, day) == "suppressed"
+    assert other.claim(_low("c" * 32 + ":csat", "k2", now), now, day) == "claimed"
+    # a claim whose gateway died before posting is taken over after the lease
+    later = now + timedelta(minutes=3)
+    assert other.claim(_low("a" * 32 + ":csat", "k1", now), later, day) == "claimed"
+    assert first.known(["a" * 32 + ":csat", "d" * 32 + ":csat"]) == {"a" * 32 + ":csat"}
