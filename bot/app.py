@@ -16,11 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.alerts.follow_up import FollowUps
+from bot.alerts.store import AlertStore
+from bot.alerts.transcript import EngineTranscripts
+from bot.alerts.trigger import DetractorAlerts
 from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.console.mailbox import MAILBOX_TIMER_PREFIX, ConsoleMailbox
 from bot.channels.console.staff_desk import TerminalDesk
 from bot.channels.plumbing import Dedupe
 from bot.channels.slack.adapter import SlackChannel, make_bolt_app
+from bot.channels.slack.alert_desk import SlackAlertDesk, SlackAlertListener
 from bot.channels.slack.outbound import SlackOutbound, make_client
 from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
 from bot.channels.telegram.adapter import TelegramChannel
@@ -45,6 +50,7 @@ from bot.threads import DbThreads
 from bot.timers import TimerWorker
 from contract import HANDOFF_TIMEOUT_TIMER, IDLE_TIMER, REPLAY_TIMER_PREFIX, utcnow
 from cx_telemetry import TelemetryStore
+from cx_telemetry.detractors import low_scores_since
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +160,20 @@ class Services:
             self.stats,
             clock,
         )
+        # -- detractor alerts (Slack only: the card and its button live there) -------------
+        self.alerts: DetractorAlerts | None = None
+        follow_ups: FollowUps | None = None
+        alert_channel = s.alerts.channel or s.slack_staff_channel
+        if slack_client is not None and alert_channel and not in_terminal:
+            alert_desk = SlackAlertDesk(slack_client, alert_channel)
+            alert_store = AlertStore(self.state_db)
+            self.alerts = DetractorAlerts(
+                lambda since, top: low_scores_since(self.telemetry_store.engine, since, top),
+                alert_store, alert_desk, EngineTranscripts(self.engine), self.threads,
+                s.alerts, self.stats, clock,
+            )  # fmt: skip
+            follow_ups = FollowUps(alert_store, alert_desk, self.cases, staff, self.delivery,
+                                   self.telemetry, self.threads, clock)  # fmt: skip
         self.pipeline = Pipeline(
             self.engine,
             self.delivery,
@@ -196,10 +216,13 @@ class Services:
             )
         self.slack: SlackChannel | None = None
         self.staff: SlackStaffListener | None = None
+        self.alert_listener: SlackAlertListener | None = None
         if slack_client is not None:
             bolt = make_bolt_app(slack_client, s.slack_signing_secret)
             if slack_desk is not None:
                 self.staff = SlackStaffListener(bolt, slack_desk.channel, self.staff_side, dedupe)
+            if follow_ups is not None:
+                self.alert_listener = SlackAlertListener(bolt, follow_ups, dedupe)
             self.slack = SlackChannel(
                 bolt,
                 self.pipeline.receive,
@@ -220,12 +243,14 @@ class Services:
             self._tasks.append(
                 asyncio.create_task(self.timers.run(self.settings.timer_poll_seconds))
             )
+        if self.alerts is not None and self.settings.alerts.poll_seconds > 0:
+            self._tasks.append(asyncio.create_task(self.alerts.run()))
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for channel in (self.telegram, self.staff, self.slack):
+        for channel in (self.telegram, self.staff, self.alert_listener, self.slack):
             if channel is not None:
                 try:
                     await channel.stop()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.alerts.settings import AlertSettings
 from bot.errors import ConfigError
 from cx_telemetry import Settings as TelemetrySettings
 
@@ -79,6 +80,7 @@ class Settings:
     slack_api_base_url: str = DEFAULT_SLACK_API
     slack_staff_channel: str | None = None  # where handoff cards go (the staff desk)
     handoff_timeout: timedelta = timedelta(minutes=10)  # no claim by then: offer follow-up
+    alerts: AlertSettings = field(default_factory=AlertSettings)  # detractor alerts (bot/alerts)
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
@@ -146,6 +148,7 @@ class Settings:
             slack_api_base_url=env.get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API,
             slack_staff_channel=env.get("SLACK_STAFF_CHANNEL") or None,
             handoff_timeout=timedelta(minutes=float(env.get("HANDOFF_TIMEOUT_MINUTES") or 10)),
+            alerts=AlertSettings.from_env(env),
             gateway_host=env.get("GATEWAY_HOST") or "127.0.0.1",
             gateway_port=int(env.get("GATEWAY_PORT") or 8000),
             telemetry=TelemetrySettings.from_env(env),

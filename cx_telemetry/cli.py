@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--days", type=int, default=90)
     sub.add_parser("replay", help="replay the local outbox into the database")
+    d = sub.add_parser("digest", help="post the week's headline and top complaints to Slack")
+    d.add_argument("--slack", required=True, metavar="CHANNEL", help="channel id or #name")
+    d.add_argument("--since"), d.add_argument("--until")
+    d.add_argument("--exclude-synthetic", action="store_true")
     return p
 
 
@@ -137,6 +141,21 @@ def _seed(store: TelemetryStore, args: argparse.Namespace) -> None:
     print("inserted " + " ".join(f"{k}={v}" for k, v in counts.items()) + " (synthetic)")
 
 
+def _digest(store: TelemetryStore, args: argparse.Namespace) -> None:
+    from cx_telemetry.digest_slack import digest_period, post_digest, slack_client
+    from cx_telemetry.report_format import day_range
+
+    since, until = digest_period(*parse_period(args.since, args.until))
+    channel = args.slack.strip()
+    if not channel:
+        raise UsageError("--slack needs a channel (an id such as C0123ABC, or #name)")
+    client = slack_client()
+    require_schema(store.engine)
+    posted = post_digest(store.engine, client, channel, since, until, args.exclude_synthetic)
+    what = f" with {posted.file_name}" if posted.file_name else " (no data in the period)"
+    print(f"posted the digest of {day_range(since, until)} to {channel}{what}")
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = database_url(args.db_url or settings.db_url)
@@ -172,6 +191,8 @@ def _run(args: argparse.Namespace) -> int:
         )
     elif args.command == "seed-demo":
         _seed(store, args)
+    elif args.command == "digest":
+        _digest(store, args)
     elif args.command == "replay":
         result = store.replay()
         print(f"applied={result.applied} pending={result.pending} dead={result.dead}")

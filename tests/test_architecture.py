@@ -144,3 +144,16 @@ def test_only_channel_adapters_import_platform_sdks() -> None:
         if deps & platform and not name.startswith("bot.channels.")
     }
     assert wrong == {}
+
+
+def test_only_the_digest_talks_to_slack_from_telemetry() -> None:
+    # Deliberate: `cx-telemetry digest --slack` posts with slack_sdk's Web API client. The rest
+    # of cx_telemetry stays free of platform SDKs (the gateway owns the platforms).
+    platform = {"telegram", "slack_bolt", "slack_sdk"}
+    allowed = {"cx_telemetry.digest_slack": {"slack_sdk"}}
+    wrong = {
+        name: deps & platform - allowed.get(name, set())
+        for name, deps in _external("cx_telemetry").items()
+        if deps & platform - allowed.get(name, set())
+    }
+    assert wrong == {}

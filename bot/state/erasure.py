@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.state.database import GatewayDatabase
-from bot.state.schema import DeliveryKey, HandoffAction, HandoffCase, TimerRow
+from bot.state.schema import DeliveryKey, DetractorAlert, HandoffAction, HandoffCase, TimerRow
 from cx_telemetry.erasure import ErasureSubject, ErasureTarget, chunks
 
 
@@ -34,11 +34,13 @@ class GatewayErasure:
 
 
 def _forget(s: Session, subject: ErasureSubject) -> dict[str, int]:
-    counts = {"timers": 0, "handoff_cases": 0, "handoff_actions": 0}
+    counts = {"timers": 0, "handoff_cases": 0, "handoff_actions": 0, "detractor_alerts": 0}
     cids = subject.conversation_ids
     for chunk in chunks(cids):
         result = s.execute(delete(TimerRow).where(TimerRow.conversation_id.in_(chunk)))
         counts["timers"] += int(getattr(result, "rowcount", 0) or 0)
+        result = s.execute(delete(DetractorAlert).where(DetractorAlert.conversation_id.in_(chunk)))
+        counts["detractor_alerts"] += int(getattr(result, "rowcount", 0) or 0)
     mine = or_(HandoffCase.customer.in_(subject.pseudonyms), HandoffCase.conversation_id.in_(cids))
     ids = list(s.scalars(select(HandoffCase.handoff_id).where(mine)))
     for chunk in chunks(ids):
@@ -55,5 +57,6 @@ def _purge(s: Session, cutoff: datetime) -> dict[str, int]:
         "delivery_keys": delete(DeliveryKey).where(DeliveryKey.seen_at < cutoff),
         "handoff_actions": delete(HandoffAction).where(HandoffAction.at < cutoff),
         "handoff_cases": delete(HandoffCase).where(HandoffCase.requested_at < cutoff),
+        "detractor_alerts": delete(DetractorAlert).where(DetractorAlert.claimed_at < cutoff),
     }
     return {name: int(getattr(s.execute(stmt), "rowcount", 0) or 0) for name, stmt in steps.items()}

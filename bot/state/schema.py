@@ -99,3 +99,28 @@ class HandoffAction(GatewayBase):
     slack_user: Mapped[str | None] = mapped_column(String(32))
     agent: Mapped[str | None] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(index=True)
+
+
+class DetractorAlert(GatewayBase):
+    """One detractor alert per survey response (``key`` = conversation id and metric), so a
+    replayed answer or a second gateway never posts a second card (``bot/alerts``).
+
+    ``status``: ``claimed`` (a gateway is posting it) -> ``posted``, or ``suppressed`` (the
+    customer had an alert within the rate-limit window). ``address`` and ``sender_id`` are the
+    customer's chat (raw platform ids, like timer payloads) for the Follow up button."""
+
+    __tablename__ = "detractor_alerts"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    customer: Mapped[str] = mapped_column(String(64), index=True)  # customer key (pseudonym)
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime] = mapped_column(index=True)
+    posted_at: Mapped[datetime | None]
+    alert_channel: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    sender_id: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what the card showed
+    handoff_id: Mapped[str | None] = mapped_column(ID)  # the follow-up case, once opened
+    followed_up_by: Mapped[str | None] = mapped_column(String(32))  # Slack user id
