@@ -3,12 +3,20 @@ schemas."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.databases import PG_URL, PgScratch
+
+# The property tests draw new examples on every local run, which is how they find new cases;
+# CI (HYPOTHESIS_PROFILE=ci) draws the same ones each time, so a red build is reproducible and a
+# green one is not luck. A counter-example found locally becomes a plain regression test.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
