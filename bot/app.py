@@ -82,7 +82,7 @@ class Services:
         self.timer_store = TimerStore(self.state_db)
         self.cases = CaseRepository(self.state_db)
         self.telemetry = Telemetry(self.telemetry_store, self.threads)
-        self.engine = engine or EngineClient(s.rasa_url, s.rasa_token, s.rasa_timeout_seconds)
+        self.engine = engine or EngineClient(s.engines, s.rasa_token, s.rasa_timeout_seconds)
         # -- platforms and delivery --------------------------------------------------------
         outbounds: dict[str, Outbound] = {}
         telegram_out = None
@@ -264,15 +264,18 @@ class Services:
         self.state_db.migrate()
         self.telemetry_store.migrate()
 
-    async def ready(self) -> dict[str, bool]:
-        engine = await self.engine.is_ready()
+    async def ready(self) -> tuple[bool, dict[str, object]]:
+        """``/readyz``: ready when the database and at least one engine answer (a conversation
+        whose engine is down goes to the next one); each engine is reported by URL."""
+        engines = await self.engine.readiness()
         try:
             await self.threads.read(self.cases.case, "readyz-probe")
             state = True
         except Exception:
             state = False
         database = state and await self.telemetry.reachable()
-        return {"engine": engine, "database": database}
+        engine = any(engines.values())
+        return engine and database, {"engine": engine, "database": database, "engines": engines}
 
 
 def build_app(settings: Settings, services: Services | None = None) -> Starlette:
@@ -291,8 +294,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        checks = await services.ready()
-        ready = all(checks.values())
+        ready, checks = await services.ready()
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:

@@ -37,6 +37,13 @@ def rasa_token_from_env(env: Mapping[str, str]) -> str | None:
     return token or None
 
 
+def engine_urls_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``ENGINE_URLS``: comma-separated engine addresses (replicas sharing a tracker store and
+    a Redis lock store); empty when unset, then ``RASA_URL`` is the one engine."""
+    urls = (u.strip().rstrip("/") for u in (env.get("ENGINE_URLS") or "").split(","))
+    return tuple(dict.fromkeys(u for u in urls if u))
+
+
 def idle_timeout_from_env(env: Mapping[str, str]) -> timedelta:
     """The idle timeout after the bot's last answer: ``idle_timeout_minutes`` of the CX lead's
     survey file (``CX_SURVEY_CONFIG``, default ``survey.yml``; ``actions.survey_config`` checks
@@ -66,6 +73,9 @@ class Settings:
     """
 
     rasa_url: str = DEFAULT_RASA_URL
+    # Several engine replicas (``ENGINE_URLS``): each conversation goes to one of them
+    # (bot/engine_routing.py). Empty: ``rasa_url`` alone.
+    engine_urls: tuple[str, ...] = ()
     rasa_token: str | None = field(default=None, repr=False)
     rasa_timeout_seconds: float = 30.0
 
@@ -102,6 +112,11 @@ class Settings:
     instance_id: str = field(default_factory=lambda: f"gw-{os.getpid()}")
 
     @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines the gateway talks to: ``engine_urls``, else ``rasa_url``."""
+        return self.engine_urls or (self.rasa_url,)
+
+    @property
     def state_db_url(self) -> str:
         """Where the gateway's own tables live: ``gateway_db_url``, else the telemetry's."""
         return self.gateway_db_url or self.telemetry.db_url
@@ -136,6 +151,7 @@ class Settings:
             raise ConfigError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
         return cls(
             rasa_url=(env.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
+            engine_urls=engine_urls_from_env(env),
             rasa_token=rasa_token_from_env(env),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 30.0),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
