@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -109,7 +110,8 @@ class Settings:
     max_retry_after_seconds: float = 60.0
     max_body_bytes: int = MAX_BODY_BYTES
     start_text: str = "/greet"  # what Telegram's /start and Slack's /support send to the engine
-    instance_id: str = field(default_factory=lambda: f"gw-{os.getpid()}")
+    # Who claims timers: unique per process across machines (containers all run as pid 1).
+    instance_id: str = field(default_factory=lambda: f"gw-{socket.gethostname()}-{os.getpid()}")
 
     @property
     def engines(self) -> tuple[str, ...]:
