@@ -4,9 +4,12 @@ answered (even with an error) or may be running the turn."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +178,24 @@ def test_engine_urls_setting() -> None:
     assert engine_urls_from_env(env) == ("http://e1:5005", "http://e2:5006")
     assert Settings.from_env(env).engines == ("http://e1:5005", "http://e2:5006")
     assert Settings.from_env({"RASA_URL": "http://one:5005/"}).engines == ("http://one:5005",)
+
+
+@pytest.mark.parametrize(
+    ("replicas", "lock_store", "says"),
+    [
+        ("2", "in_memory", "ENGINE_REPLICAS=2 needs a lock store the engines share"),
+        ("two", "redis", "ENGINE_REPLICAS must be a whole number"),
+    ],
+)
+def test_make_run_refuses_replicas_without_a_shared_lock_store(
+    replicas: str, lock_store: str, says: str
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "ENGINE_REPLICAS": replicas, "LOCK_STORE_TYPE": lock_store,
+           "RASA_TOKEN": "t"}  # fmt: skip
+    done = subprocess.run(
+        ["bash", str(root / "scripts" / "run.sh")], env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert says in done.stderr
