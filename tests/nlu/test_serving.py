@@ -1,7 +1,7 @@
-"""The engine validates action server responses with one compiled validator
-(nlu_components/serving.py): the schema is compiled once per process, a valid response passes,
-an invalid one is still refused with Rasa's own error, and the check costs a fraction of Rasa's
-(run in the engine's environment)."""
+"""The engine's fast paths (nlu_components/serving.py): action server responses are validated
+with one validator compiled once per process, a valid response passes, an invalid one is still
+refused with Rasa's own error, and the check costs a fraction of Rasa's; events are read into
+the same classes as Rasa's own lookup (run in the engine's environment)."""
 
 from __future__ import annotations
 
@@ -58,11 +58,27 @@ def timed(n):
         action._validate_action_result(valid)
     return (time.process_time() - t0) / n * 1000
 
-rasa = {"valid": outcome(valid), "invalid": [outcome(r) for r in invalid], "ms": timed(20)}
+from rasa.shared.core.events import Event
+import rasa.shared.utils.common
+names = sorted({c.type_name for c in rasa.shared.utils.common.all_subclasses(Event)})
+
+def lookups():
+    found = {n: Event.resolve_by_type(n).__name__ for n in names}
+    found["topic"] = repr(Event.resolve_by_type("topic"))
+    found["unknown with default"] = Event.resolve_by_type("nope", Event).__name__
+    try:
+        Event.resolve_by_type("nope")
+    except ValueError as e:
+        found["unknown"] = str(e)
+    return found
+
+rasa = {"valid": outcome(valid), "invalid": [outcome(r) for r in invalid], "ms": timed(20),
+        "events": lookups()}
 rasa_compiled = len(compiled)
 del compiled[:]
 active = serving.install()
-ours = {"valid": outcome(valid), "invalid": [outcome(r) for r in invalid], "ms": timed(200)}
+ours = {"valid": outcome(valid), "invalid": [outcome(r) for r in invalid], "ms": timed(200),
+        "events": lookups()}
 serving.install()  # a second model load changes nothing
 ours["ms"] = min(ours["ms"], timed(200))
 print(json.dumps({"active": active, "rasa": rasa, "ours": ours,
@@ -104,11 +120,18 @@ def test_valid_responses_pass_and_invalid_ones_are_refused_with_rasas_error(
         assert message.endswith("/custom-actions")
 
 
+def test_events_are_read_into_the_same_classes(probe: dict[str, Any]) -> None:
+    assert probe["ours"]["events"] == probe["rasa"]["events"]
+    assert probe["ours"]["events"]["user"] == "UserUttered"
+    assert probe["ours"]["events"]["unknown"] == "Unknown event name 'nope'."
+    assert len(probe["ours"]["events"]) > 20
+
+
 def test_a_validation_costs_a_fraction_of_rasas(probe: dict[str, Any]) -> None:
     assert probe["ours"]["ms"] * 5 < probe["rasa"]["ms"], probe
 
 
 def test_the_switch_keeps_rasas_validation() -> None:
-    off = _run({"CX_ENGINE_COMPILED_VALIDATION": "0"})
+    off = _run({"CX_ENGINE_FAST_PATHS": "0"})
     assert off["active"] is False
     assert off["ours_compiled"] == 1 + 3 + 200 + 200  # rebuilt on every call
