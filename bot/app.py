@@ -38,11 +38,13 @@ from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
 from bot.handoff.staff_desk import StaffDesk, StaffNotices
 from bot.idle import IdleTimers
+from bot.inbox import Inbox, InboxHandler, InboxWorker
 from bot.kept import KeptMessages
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.state.database import GatewayDatabase
 from bot.state.deliveries import DeliveryKeys
+from bot.state.inbox_store import InboxStore
 from bot.state.timer_store import TimerStore
 from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
@@ -202,6 +204,10 @@ class Services:
         # -- channels (inbound) ------------------------------------------------------------
         self.deliveries = DeliveryKeys(self.state_db)
         dedupe = Dedupe(self.deliveries, self.threads)
+        lease = timedelta(seconds=s.inbox_lease_seconds)
+        self.inbox = Inbox(
+            InboxStore(self.state_db, s.instance_id, lease), self.threads, clock, self.stats
+        )
         self.telegram: TelegramChannel | None = None
         if telegram_out is not None:
             self.telegram = TelegramChannel(
@@ -209,6 +215,7 @@ class Services:
                 self.pipeline.receive,
                 self.delivery,
                 dedupe,
+                self.inbox,
                 s.telegram_webhook_secret,
                 s.telegram_mode,
                 s.start_text,
@@ -232,6 +239,10 @@ class Services:
                 s.start_text,
                 s.max_body_bytes,
             )
+        inbox_handlers: dict[str, InboxHandler] = {}
+        if self.telegram is not None:
+            inbox_handlers["telegram"] = self.telegram.handle
+        self.inbox_worker = InboxWorker(self.inbox, inbox_handlers)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -242,6 +253,10 @@ class Services:
         if self.settings.timer_poll_seconds > 0:
             self._tasks.append(
                 asyncio.create_task(self.timers.run(self.settings.timer_poll_seconds))
+            )
+        if self.settings.inbox_poll_seconds > 0:
+            self._tasks.append(
+                asyncio.create_task(self.inbox_worker.run(self.settings.inbox_poll_seconds))
             )
         if self.alerts is not None and self.settings.alerts.poll_seconds > 0:
             self._tasks.append(asyncio.create_task(self.alerts.run()))
@@ -256,6 +271,7 @@ class Services:
                     await channel.stop()
                 except Exception:
                     log.exception("could not stop a channel cleanly")
+        await self.inbox.drain(timeout=10)
         await self.engine.aclose()
         self.threads.close()
 

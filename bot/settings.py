@@ -103,6 +103,8 @@ class Settings:
 
     # Operational knobs (tests shrink them).
     timer_poll_seconds: float = 1.0  # 0 disables the background timer loop
+    inbox_lease_seconds: float = 90.0  # a dead gateway's accepted updates resume after this
+    inbox_poll_seconds: float = 1.0  # 0 disables the inbox's resume loop
     replay_delay_seconds: float = 5.0  # first retry of a message kept while the engine was down
     replay_max_delay_seconds: float = 300.0
     delivery_attempts: int = 5
@@ -173,4 +175,7 @@ class Settings:
             gateway_db_url=gateway_db_url(env),
             console_db_url=env.get("CONSOLE_GATEWAY_DB_URL") or DEFAULT_CONSOLE_DB_URL,
             idle_timeout=idle_timeout_from_env(env),
+            inbox_lease_seconds=float(env.get("INBOX_LEASE_SECONDS") or 90.0),
+            inbox_poll_seconds=float(env.get("INBOX_POLL_SECONDS") or 1.0),
+            instance_id=env.get("GATEWAY_INSTANCE_ID") or f"gw-{os.getpid()}",
         )

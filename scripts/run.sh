@@ -21,6 +21,11 @@ export RASA_TOKEN
 export RASA_URL="${RASA_URL:-http://localhost:5005}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://localhost:5055/webhook}"
 export RASA_TELEMETRY_ENABLED=false
+# endpoints.yml: trackers in a SQLite file (an engine restart loses no conversation), one engine.
+export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///var/rasa_trackers.sqlite3}"
+export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
+export LOCK_STORE_URL="${LOCK_STORE_URL:-localhost}"
+export LOCK_STORE_PORT="${LOCK_STORE_PORT:-6379}"
 ENGINE_PORT="${RASA_URL##*:}"
 ENGINE_PORT="${ENGINE_PORT%%/*}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"

@@ -43,7 +43,7 @@ class Stack:
     telemetry: TelemetrySettings
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -55,6 +55,25 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) ->
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} not up after {seconds:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def engine_stores(work: Path) -> dict[str, str]:
+    """endpoints.yml's settings as `make run` has them: trackers in a SQLite file, one engine."""
+    return {
+        "TRACKER_STORE_URL": f"sqlite:///{work / 'trackers.sqlite3'}",
+        "LOCK_STORE_TYPE": "in_memory",
+        "LOCK_STORE_URL": "localhost",
+        "LOCK_STORE_PORT": "6379",
+    }
+
+
+def start_engine(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`rasa run` on the trained model, as scripts/run.sh starts it."""
+    return subprocess.Popen(
+        [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "--port", str(port),
+         "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +100,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CX_SURVEY_CONFIG": str(ROOT / "survey.yml"),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        **engine_stores(work),
     }
     logs = [work / "actions.log", work / "engine.log"]
     procs = [
@@ -88,15 +108,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             cwd=ROOT, env=env, stdout=logs[0].open("wb"), stderr=subprocess.STDOUT,
         ),
-        subprocess.Popen(
-            [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "--port", str(engine_port),
-             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=ROOT, env=env, stdout=logs[1].open("wb"), stderr=subprocess.STDOUT,
-        ),
+        start_engine(env, engine_port, logs[1]),
     ]  # fmt: skip
     try:
-        _wait(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
-        _wait(f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
+        wait_until_up(
+            f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240
+        )
         yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry)
     finally:
         for proc in procs:
