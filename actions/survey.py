@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, survey_config, telemetry
 from actions.survey_config import MetricDefinition, SurveyConfig
+from actions.survey_hygiene import reason_not_to_survey
 from contract import HANDOFF_RESOLVED_INTENT, survey_payload
 from cx_telemetry import ConversationInfo, best_effort
 
@@ -107,7 +108,14 @@ class ActionStartSurvey(Action):
             and not info.survey_started
             and not info.handoff_open
         )
-        if not eligible:
+        withheld = (
+            reason_not_to_survey(config, info, store.last_surveyed_at)
+            if eligible and info is not None
+            else None
+        )
+        if withheld is not None:
+            best_effort("survey not asked", store.survey_not_asked, cid, withheld)
+        if not eligible or withheld is not None:
             if info is None or not info.handoff_open:
                 best_effort("close", store.close_conversation, cid)
             if trigger in FAREWELL_INTENTS:

@@ -64,6 +64,10 @@ class SurveyConfig:
     metrics: tuple[MetricDefinition, ...]
     skip_phrases: frozenset[str]
     texts: Mapping[str, str]
+    # hygiene: no survey for a customer surveyed in the last ``cooldown`` (zero: off), and only
+    # a ``sample_rate`` share of the conversations asked (1.0: all)
+    cooldown: timedelta = timedelta(0)
+    sample_rate: float = 1.0
 
     def metric(self, metric_id: str) -> MetricDefinition:
         for metric in self.metrics:
@@ -130,6 +134,17 @@ class _Checker:
             raise self.fail(node, f"{what} must be non-empty text")
         return str(node.value)
 
+    def fraction(self, node: yaml.Node, what: str) -> float:
+        try:
+            if not isinstance(node, yaml.ScalarNode):
+                raise ValueError
+            value = float(str(node.value))
+        except ValueError:
+            raise self.fail(node, f"{what} must be a number, not {_show(node)}") from None
+        if not 0.0 <= value <= 1.0:
+            raise self.fail(node, f"{what} must be from 0 to 1, not {value:g}")
+        return value
+
     def integer(self, node: yaml.Node, what: str, low: int | None = None) -> int:
         try:
             if not isinstance(node, yaml.ScalarNode):
@@ -182,6 +197,10 @@ def parse_survey_config(text: str, source: str = "survey.yml") -> SurveyConfig:
         key: check.text(check.require(texts_items, key, texts_node), f"texts.{key}")
         for key in REQUIRED_TEXTS
     }
+    cooldown = (
+        check.integer(top["cooldown_days"], "cooldown_days", low=0) if "cooldown_days" in top else 0
+    )
+    rate = check.fraction(top["sample_rate"], "sample_rate") if "sample_rate" in top else 1.0
     return SurveyConfig(
         version=version,
         shop_name=shop,
@@ -189,6 +208,8 @@ def parse_survey_config(text: str, source: str = "survey.yml") -> SurveyConfig:
         metrics=metrics,
         skip_phrases=skips,
         texts=texts,
+        cooldown=timedelta(days=cooldown),
+        sample_rate=rate,
     )
 
 
@@ -287,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"survey file ok: {', '.join(m.id for m in config.metrics)}, "
-        f"idle timeout {config.idle_timeout.total_seconds() / 60:g} min"
+        f"idle timeout {config.idle_timeout.total_seconds() / 60:g} min, "
+        f"cooldown {config.cooldown.days} days, sample rate {config.sample_rate:g}"
     )
     return 0
 

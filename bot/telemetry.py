@@ -37,6 +37,8 @@ class TelemetryWrites(Protocol):
         at: datetime | None = None,
     ) -> None: ...
 
+    def survey_not_asked(self, cid: str, reason: str) -> None: ...
+
     def get_conversation(self, cid: str) -> ConversationInfo | None: ...
 
     def pseudonym(self, customer_id: str) -> str: ...
@@ -87,6 +89,13 @@ class Telemetry:
             outcome=outcome,
             at=at,
         )
+
+    async def no_survey(self, cid: str | None) -> None:
+        """Staff marked the case "No survey": the conversation is not surveyed."""
+        if cid is not None:
+            await self.threads.write(
+                best_effort, "survey not asked", self.store.survey_not_asked, cid, "staff"
+            )
 
     async def conversation(self, cid: str) -> ConversationInfo | None:
         """The conversation's state, or None when it is unknown or cannot be read."""

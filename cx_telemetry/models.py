@@ -78,6 +78,8 @@ class Conversation(Base):
     has_handoff: Mapped[bool] = mapped_column(default=False)
     agent: Mapped[str | None] = mapped_column(String(128))  # last agent who claimed a handoff
     survey_started: Mapped[bool] = mapped_column(default=False)
+    # why the conversation got no survey although it could have: cooldown | sampled_out | staff
+    not_surveyed: Mapped[str | None] = mapped_column(String(16))
     synthetic: Mapped[bool] = mapped_column(default=False)
     order_keys: Mapped[list[str]] = mapped_column(default=list)  # HMAC pseudonyms of orders
     # the same customer came back about the same topic (support intent or order) within 7
@@ -121,7 +123,7 @@ class SurveyResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ID)
     channel: Mapped[str | None] = mapped_column(String(32))
-    metric: Mapped[str] = mapped_column(String(8))  # csat | ces
+    metric: Mapped[str] = mapped_column(String(8))  # csat | ces | nps
     score: Mapped[int | None]
     scale_max: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))  # asked|answered|skipped|expired|abandoned

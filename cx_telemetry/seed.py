@@ -147,7 +147,8 @@ def _conversation(
         "clarification_count": int(rng.random() < 0.1),
         "customer_turns": turns, "bot_turns": turns + 1,
         "agent_turns": rng.randint(1, 6) if handoff else 0,
-        "has_handoff": handoff is not None, "agent": agent, "survey_started": False, "synthetic": True,
+        "has_handoff": handoff is not None, "agent": agent, "survey_started": False, "not_surveyed": None,
+        "synthetic": True,
     }  # fmt: skip
     responses: list[dict[str, Any]] = []
     if intent and rng.random() < 0.85:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
-from cx_telemetry.models import Conversation, Handoff
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
@@ -31,6 +31,7 @@ HANDOFF_OUTCOMES = ("resolved", "returned", "cancelled", "timed_out")
 ATTEMPT_KINDS = ("order_email", "code_request", "code")
 ATTEMPT_OUTCOMES = ("ok", "wrong", "expired", "no_code", "locked", "mail_failed")
 SEGMENTS = ("bot", "agent")
+NOT_SURVEYED = ("cooldown", "sampled_out", "staff")
 
 
 def _check(value: Any, allowed: tuple[Any, ...], what: str) -> None:
@@ -163,6 +164,33 @@ class TelemetryStore(StoreCore):
         """Every response of the conversation still ``asked`` gets ``status``."""
         _check(status, END_STATUSES, "status")
         self.write_event("survey_ended", {"cid": cid, "status": status, "at": iso(at)})
+
+    def survey_not_asked(self, cid: str, reason: str) -> None:
+        """The conversation gets no survey, and why (``cooldown``, ``sampled_out``, ``staff``).
+        The first reason counts; none is kept once a survey started."""
+        _check(reason, NOT_SURVEYED, "reason")
+        self.write_event("survey_not_asked", {"cid": cid, "reason": reason})
+
+    def last_surveyed_at(
+        self, customer_key: str, metric: str | None = None, besides: str | None = None
+    ) -> datetime | None:
+        """When this customer (``ConversationInfo.customer_key``) was last asked a survey
+        question (``metric``, or any), in a conversation other than ``besides``; None if never."""
+
+        def read(s: Session) -> datetime | None:
+            query = (
+                select(func.max(SurveyResponse.asked_at))
+                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+                .where(Conversation.customer_key == customer_key)
+            )
+            if metric is not None:
+                query = query.where(SurveyResponse.metric == metric)
+            if besides is not None:
+                query = query.where(SurveyResponse.conversation_id != besides)
+            last: datetime | None = s.scalar(query)
+            return last
+
+        return self.run(read)
 
     # -- handoffs ---------------------------------------------------------------------------
     def handoff_requested(

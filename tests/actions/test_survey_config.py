@@ -52,6 +52,9 @@ def line_of(text: str, needle: str) -> int:
             "low_score_at_or_below: 5",
             "low_score_at_or_below must be within 1..4",
         ),
+        ("cooldown_days: 0", "cooldown_days: -3", "cooldown_days must be at least 0"),
+        ("sample_rate: 1.0", "sample_rate: 1.5", "sample_rate must be from 0 to 1, not 1.5"),
+        ("sample_rate: 1.0", "sample_rate: half", "sample_rate must be a number"),
         (
             '      7: "Strongly agree"',
             '      8: "Strongly agree"',
@@ -97,3 +100,18 @@ def test_the_check_command_exits_non_zero_on_a_bad_file(
     assert main([str(bad)]) == 1
     assert "not valid YAML" in capsys.readouterr().err
     assert main([str(SHIPPED)]) == 0
+
+
+def test_hygiene_is_off_unless_set() -> None:
+    shipped = load_survey_config(SHIPPED)
+    assert (shipped.cooldown, shipped.sample_rate) == (timedelta(0), 1.0)
+    text = SHIPPED.read_text(encoding="utf-8")
+    bare = text.replace("cooldown_days: 0\n", "").replace("sample_rate: 1.0\n", "")
+    config = parse_survey_config(bare)
+    assert (config.cooldown, config.sample_rate) == (timedelta(0), 1.0)
+    set_ = parse_survey_config(
+        text.replace("cooldown_days: 0", "cooldown_days: 30").replace(
+            "sample_rate: 1.0", "sample_rate: 0.25"
+        )
+    )
+    assert (set_.cooldown, set_.sample_rate) == (timedelta(days=30), 0.25)
