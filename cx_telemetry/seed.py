@@ -50,6 +50,7 @@ DRIFT = 0.6  # CSAT bias gained from the first to the last day
 AGENTS = ("Ana (U01)", "Ben (U02)", "Chen (U03)", "Dara (U04)", "Emil (U05)", "Fay (U06)")
 MODELS = (("2026.11.1", 0.7), ("2026.10.3", 0.3))
 VERIFIED_SHARE = 0.4
+NPS_SHARE = 0.2  # answered surveys that also carried the NPS question (it is asked rarely)
 RECONTACT_SHARE = {"contained": 0.12, "escalated": 0.2}  # came back about the same topic
 COMMENTS = (
     "took far too long to get an answer",
@@ -176,7 +177,23 @@ def _conversation(
                     ces["score"] = _score(rng, 7, bias * 1.4)
                     ces["answered_at"] = asked + timedelta(seconds=3 + rng.random() * 30)
                 responses.append(ces)
+                if ces["status"] == "answered" and extra.random() < NPS_SHARE:
+                    responses.append(_nps(extra, base, ces["answered_at"], bias))
     return conv, responses, handoff
+
+
+def _nps(
+    extra: random.Random, base: dict[str, Any], after: datetime, bias: float
+) -> dict[str, Any]:
+    """The NPS question, as survey.yml adds it once per customer per interval (when on)."""
+    asked = after + timedelta(seconds=1)
+    score = max(0, min(10, int(round(10 - abs(extra.gauss(0.0, 3.4)) + 2 * bias))))
+    answered = extra.random() < 0.9
+    return dict(
+        base, metric="nps", scale_max=10, asked_at=asked,
+        status="answered" if answered else "skipped", score=score if answered else None,
+        answered_at=asked + timedelta(seconds=2 + extra.random() * 20) if answered else None,
+    )  # fmt: skip
 
 
 def _writer(engine: Engine, table: Any) -> Callable[[Any, list[dict[str, Any]]], None]:

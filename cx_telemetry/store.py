@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ReplayResult", "TelemetryStore"]
 
-METRIC_SCALES = {"csat": 5, "ces": 7}
+METRIC_SCALES = {"csat": 5, "ces": 7, "nps": 10}
+METRIC_LOWEST = {"nps": 0}  # the other scales start at 1
 TURN_BY = ("customer", "bot", "agent")
 END_STATUSES = ("skipped", "expired", "abandoned")
 OUTCOMES = ("contained", "escalated", "abandoned")
@@ -140,9 +141,11 @@ class TelemetryStore(StoreCore):
     def survey_answered(
         self, cid: str, metric: str = "csat", score: int = 0, at: datetime | None = None
     ) -> None:
-        """Record the score (1..scale_max). The first answer counts; repeats are ignored."""
+        """Record the score (1..scale_max; NPS 0..10). The first answer counts; repeats are
+        ignored."""
         _check(metric, tuple(METRIC_SCALES), "metric")
-        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
+        lowest = METRIC_LOWEST.get(metric, 1)
+        if isinstance(score, bool) or not isinstance(score, int) or not lowest <= score <= 10:
             raise InvalidTelemetry(f"score must be an integer on the survey scale, not {score!r}")
         args = {
             "cid": cid,

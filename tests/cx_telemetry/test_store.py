@@ -158,9 +158,11 @@ def test_handoff_lifecycle_first_event_wins(store: TelemetryStore) -> None:
 
 def test_bad_arguments_raise_before_any_io(store: TelemetryStore) -> None:
     with pytest.raises(InvalidTelemetry):
-        store.survey_asked("x", metric="nps")
+        store.survey_asked("x", metric="sus")
     with pytest.raises(InvalidTelemetry):
         store.survey_answered("x", metric="csat", score=0)
+    with pytest.raises(InvalidTelemetry):
+        store.survey_answered("x", metric="nps", score=11)
     with pytest.raises(InvalidTelemetry):
         store.note_turn("x", by="robot")
     with pytest.raises(InvalidTelemetry):
