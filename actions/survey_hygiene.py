@@ -1,5 +1,6 @@
 """Survey hygiene: whether a conversation that could get the survey should (``survey.yml``:
-``cooldown_days``, ``sample_rate``; staff's "No survey" on a case), and why not.
+``cooldown_days``, ``sample_rate``; staff's "No survey" on a case), and why not; and whether
+the NPS question is due for the customer (``nps.interval_days``).
 
 Each reason is recorded on the conversation (``not_surveyed``), so a CX lead can tell a survey
 never asked from one never answered.
@@ -8,12 +9,15 @@ never asked from one never answered.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from actions.survey_config import SurveyConfig
 from contract import utcnow
 from cx_telemetry import ConversationInfo, best_effort
+
+log = logging.getLogger(__name__)
 
 LastSurveyed = Callable[[str, str | None, str | None], datetime | None]
 
@@ -48,3 +52,22 @@ def reason_not_to_survey(
     if not sampled_in(info.id, config.sample_rate):
         return "sampled_out"
     return None
+
+
+def nps_due(
+    config: SurveyConfig,
+    info: ConversationInfo | None,
+    last_surveyed: LastSurveyed,
+    now: datetime | None = None,
+) -> bool:
+    """NPS is on and this customer was not asked it within ``nps.interval_days`` (in another
+    conversation: this one may be asking it right now). When the look-up fails the question is
+    left out: asking a customer twice in a month is worse than missing one answer."""
+    if config.nps is None or info is None or not info.customer_key:
+        return False
+    try:
+        last = last_surveyed(info.customer_key, config.nps.id, info.id)
+    except Exception:
+        log.exception("telemetry last NPS of the customer failed")
+        return False
+    return last is None or last <= (now or utcnow()) - config.nps_interval

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from actions import context
 from actions.handoff import ActionHandoff
@@ -16,6 +17,7 @@ from actions.survey import ActionStartSurvey
 from actions.survey_answer import ActionSurveyAnswer
 from actions.survey_hygiene import sampled_in
 from cx_telemetry import TelemetryStore
+from cx_telemetry.models import SurveyResponse
 
 from .conftest import ROOT, Conversation, responses, run
 
@@ -351,3 +353,87 @@ async def test_staff_no_survey_on_the_case_means_no_survey_after_it(
     assert not_surveyed(store, chat.cid) == "staff"
     info = store.get_conversation(chat.cid)
     assert info is not None and info.closed_at is not None
+
+
+# -- NPS: the relationship question, at most once per customer per interval -------------------
+
+
+def nps_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, interval_days: int = 90) -> None:
+    text = (ROOT / "survey.yml").read_text(encoding="utf-8")
+    text = text.replace("  enabled: false", "  enabled: true")
+    text = text.replace("  interval_days: 90", f"  interval_days: {interval_days}")
+    path = tmp_path / "survey-nps.yml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CX_SURVEY_CONFIG", str(path))
+    context.survey_config.cache_clear()
+
+
+NPS_QUESTION = (
+    "How likely are you to recommend Brightcart to a friend?\n"
+    "0 = Not at all likely · 10 = Extremely likely"
+)
+
+
+async def test_nps_when_on_follows_ces_with_buttons_0_to_10(
+    store: TelemetryStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    nps_on(monkeypatch, tmp_path)
+    chat = await finished_support_chat(store)
+    messages = await start(chat)
+    assert messages[0]["text"] == "Before you go: three quick questions, one tap each."
+    await answer(chat, "csat:4")
+    messages, _ = await answer(chat, "ces:6")
+    assert messages[0]["text"] == NPS_QUESTION
+    buttons = messages[0]["buttons"]
+    assert [b["payload"] for b in buttons] == [f"nps:{n}" for n in range(11)]
+    assert [b["title"] for b in buttons][:2] == ["0 · Not at all likely", "1"]
+    assert buttons[10]["title"] == "10 · Extremely likely"
+    assert responses(store, chat.cid)["nps"]["status"] == "asked"
+
+    messages, _ = await answer(chat, "nps:9")
+    assert messages[0]["text"].startswith("Thank you for your feedback")
+    nps = responses(store, chat.cid)["nps"]
+    assert (nps["score"], nps["scale_max"], nps["status"]) == (9, 10, "answered")
+    assert chat.slots["survey_active"] is False
+
+    # typed, and zero is a score
+    typed = await finished_support_chat(store)
+    await start(typed)
+    await answer(typed, "csat:2")
+    await answer(typed, "skip")  # the comment
+    await answer(typed, "ces:3")
+    messages, _ = await answer(typed, "0")
+    assert responses(store, typed.cid)["nps"]["score"] == 0
+    assert messages[0]["text"].startswith("Thank you for your feedback")  # no second comment
+
+
+async def test_nps_at_most_once_per_customer_per_interval(
+    store: TelemetryStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    nps_on(monkeypatch, tmp_path, interval_days=90)
+    first = await finished_support_chat(store)
+    await start(first)
+    await answer(first, "csat:5")
+    await answer(first, "ces:7")
+    await answer(first, "nps:10")
+
+    second = await next_conversation(store, first)
+    messages = await start(second)
+    assert messages[0]["text"] == "Before you go: two quick questions, one tap each."
+    await answer(second, "csat:5")
+    messages, _ = await answer(second, "ces:7")
+    assert messages[0]["text"].startswith("Thank you for your feedback")
+    assert set(responses(store, second.cid)) == {"csat", "ces"}
+
+    # long after the interval it is asked again
+    third = await next_conversation(store, second)
+    old = datetime.now(timezone.utc) - timedelta(days=91)
+    store.run(
+        lambda s: s.execute(
+            update(SurveyResponse).where(SurveyResponse.metric == "nps").values(asked_at=old)
+        )
+    )
+    await start(third)
+    await answer(third, "csat:4")
+    messages, _ = await answer(third, "ces:5")
+    assert messages[0]["text"] == NPS_QUESTION
