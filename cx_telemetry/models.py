@@ -232,3 +232,18 @@ class Clarification(Base):
     picked_at: Mapped[datetime | None]
     model_version: Mapped[str | None] = mapped_column(String(64))
     synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class TranscriptTurn(Base):
+    """One message of a conversation, by the customer, the bot or an agent, redacted when it
+    was stored (``privacy.redact``). Kept for the review queue, and purged after its own
+    retention (``CX_TRANSCRIPT_RETENTION_DAYS``), sooner than the figures."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (Index("ix_transcripts_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(String(8))  # customer | bot | agent
+    text: Mapped[str] = mapped_column(Text)  # redacted

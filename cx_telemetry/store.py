@@ -69,10 +69,16 @@ class TelemetryStore(StoreCore):
         }
         return str(self.write_event("open_conversation", args, fallback=args["id"]))
 
-    def note_turn(self, cid: str, by: str, at: datetime | None = None) -> None:
-        """Count one message of the customer, the bot or an agent."""
+    def note_turn(
+        self, cid: str, by: str, at: datetime | None = None, text: str | None = None
+    ) -> None:
+        """Count one message of the customer, the bot or an agent; with ``text``, keep it in
+        the conversation's transcript, redacted (``privacy.redact``)."""
         _check(by, TURN_BY, "by")
-        self.write_event("note_turn", {"cid": cid, "by": by, "at": iso(at)})
+        args: dict[str, Any] = {"cid": cid, "by": by, "at": iso(at)}
+        if text and text.strip():
+            args["text"] = redact(text)
+        self.write_event("note_turn", args)
 
     def note_intent(
         self, cid: str, intent: str, support: bool = True, at: datetime | None = None
@@ -316,12 +322,21 @@ class TelemetryStore(StoreCore):
         key = self.customer_key(shop_customer_id)
         return forget_subject(self.run, self.outbox, (), set(), key, (shop_customer_id,), also)
 
-    def purge(self, cutoff: datetime, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
+    def purge(
+        self,
+        cutoff: datetime,
+        also: Sequence[ErasureTarget] = (),
+        transcripts_before: datetime | None = None,
+    ) -> dict[str, int]:
         """Retention: delete telemetry (and the ``also`` targets' data) from before
-        ``cutoff``. Returns counts removed by table."""
-        from cx_telemetry.erasure import purge_older_than
+        ``cutoff``, and transcript turns from before ``transcripts_before`` (their own,
+        shorter retention). Returns counts removed by table."""
+        from cx_telemetry.erasure import purge_older_than, purge_transcripts
 
         counts = self.run(lambda s: purge_older_than(s, cutoff))
+        if transcripts_before is not None:
+            removed = self.run(lambda s: purge_transcripts(s, transcripts_before))
+            counts["transcripts"] = counts.get("transcripts", 0) + removed
         for target in also:
             counts.update(target.purge(cutoff))
         return counts

@@ -33,7 +33,7 @@ from bot.handoff.values import (
 )
 from bot.idle import IdleTimers
 from bot.messages import Address, text_reply
-from bot.telemetry import Telemetry
+from bot.telemetry import Telemetry, replies_text
 from bot.threads import DbThreads
 from contract import HANDOFF_RESOLVED_INTENT
 
@@ -74,7 +74,7 @@ class StaffSide:
             return
         self.stats["handoff_agent_messages"] += 1
         await self.telemetry.handoff_agent_replied(case.handoff_id, at=self.clock())
-        await self.telemetry.note_turn(case.conversation_id, "agent")
+        await self.telemetry.note_turn(case.conversation_id, "agent", f"{name}: {msg.text}")
 
     async def on_staff_action(self, action: StaffAction) -> None:
         """A card button. Resolve/Return on a case someone else claimed asks first."""
@@ -174,7 +174,7 @@ class StaffSide:
                 replies = []
             await self.delivery.deliver(address, replies)
             if replies:
-                await self.telemetry.note_turn(case.conversation_id, "bot")
+                await self.telemetry.note_turn(case.conversation_id, "bot", replies_text(replies))
             note = f"Resolved by {name}; the customer gets the survey."
             if case.no_survey:
                 note = f"Resolved by {name}; no survey (marked No survey)."

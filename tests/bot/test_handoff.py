@@ -22,7 +22,7 @@ from bot.handoff.texts import CANCELLED_TEXT, NO_DESK_TEXT, TIMEOUT_TEXT
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
-from cx_telemetry.models import Handoff, SurveyResponse
+from cx_telemetry.models import Handoff, SurveyResponse, TranscriptTurn
 from tests.bot.conftest import Running, running, wait_for
 from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
@@ -615,6 +615,9 @@ async def test_staff_mark_no_survey_on_the_card_and_the_customer_gets_none(
     assert "handoff_no_survey" not in buttons({"blocks": blocks})
     assert "No survey: Ana marked this case" in " ".join(thread(fake_slack, ts))
     await press(gw, "handoff_no_survey", hid, "UBO", ts)  # a second press changes nothing
+    await staff_says(gw, "Hi! Your order ships today.", ts)
+    assert await post(gw, message("my card is 4111 1111 1111 1111")) == 200
+    await wait_for(lambda: "4111 1111 1111 1111" in " ".join(thread(fake_slack, ts)))
 
     await press(gw, "handoff_resolve", hid, "UANA", ts)
     texts = sent_texts(fake_tg)
@@ -632,3 +635,17 @@ async def test_staff_mark_no_survey_on_the_card_and_the_customer_gets_none(
     assert info is not None and info.not_surveyed == "staff"
     trail = cases(store).actions(hid)
     assert [a for a, _, _ in trail] == ["requested", "claim", "no_survey", "resolve"]
+    # the conversation's transcript, as the review queue shows it: every side, redacted
+    turns = store.run(
+        lambda s: [
+            (t.by, t.text)
+            for t in s.scalars(
+                select(TranscriptTurn)
+                .where(TranscriptTurn.conversation_id == cid)
+                .order_by(TranscriptTurn.id)
+            )
+        ]
+    )
+    assert ("customer", "hello there") in turns and ("bot", "You said: hello there") in turns
+    assert ("agent", "Ana: Hi! Your order ships today.") in turns
+    assert ("customer", "my card is [card]") in turns
