@@ -206,7 +206,8 @@ def comments(ctx: Context) -> str:
     if not groups:
         return '<p class="note">No low-score comments in this period.</p>'
     out = ['<p class="note">Comments after a low score (CSAT 1-2, CES 1-3), redacted when they '
-           "were stored, newest first.</p>"]  # fmt: skip
+           "were stored, newest first. The whole conversations behind them, redacted: "
+           "<code>cx-telemetry review</code> (or <code>export --what reviews</code>).</p>"]  # fmt: skip
     for g in groups[:COMMENT_INTENTS]:
         shown = len(g.newest)
         out.append(f"<h3>{escape(g.intent)} <small>({g.total:,} comment{'s' if g.total != 1 else ''}"

@@ -193,3 +193,15 @@ def test_transcripts_have_their_own_retention_and_go_with_the_customer(
     monkeypatch.setenv("CX_TRANSCRIPT_RETENTION_DAYS", "soon")
     assert main(["review"]) == 1
     assert "CX_TRANSCRIPT_RETENTION_DAYS must be a whole number" in capsys.readouterr().err
+
+
+def test_seeded_demo_data_fills_the_review_queue(store: TelemetryStore) -> None:
+    from cx_telemetry.review import ReviewFilter, reviews
+    from cx_telemetry.seed import seed_demo
+
+    counts = seed_demo(store.engine, 400, seed=3, days=30)
+    assert counts["transcripts"] > 0
+    queue = list(reviews(store.engine, ReviewFilter()))
+    assert queue and all(e.transcript for e in queue)
+    assert all(e.scores.get("csat", 5) <= 2 or e.scores.get("ces", 7) <= 3 for e in queue)
+    assert queue[0].transcript_text().startswith("Customer: hi, I need help with ")
