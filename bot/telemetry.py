@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.messages import Address, BotReply
 from bot.threads import DbThreads
+from contract import parse_survey_payload
 from cx_telemetry import ConversationInfo, best_effort
 
 
@@ -121,6 +122,12 @@ class Telemetry:
     def pseudonym(self, customer_id: str) -> str | None:
         """The customer's pseudonym, as on their conversation rows (None if the key fails)."""
         return best_effort("pseudonym", self.store.pseudonym, customer_id)
+
+
+def customer_text(text: str) -> str:
+    """The customer's turn as the transcript keeps it: a survey tap named as one."""
+    tap = parse_survey_payload(text)
+    return f"(tapped {tap[0].upper()} {tap[1]})" if tap is not None else text
 
 
 def replies_text(replies: Sequence[BotReply]) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse, TranscriptTurn
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
@@ -198,6 +198,19 @@ class TelemetryStore(StoreCore):
                 query = query.where(SurveyResponse.conversation_id != besides)
             last: datetime | None = s.scalar(query)
             return last
+
+        return self.run(read)
+
+    def transcript(self, cid: str, last: int | None = None) -> list[tuple[str, str]]:
+        """The conversation's stored turns, oldest first, as ``(by, redacted text)``; only the
+        ``last`` newest when given. Empty when none is kept (or its retention has passed)."""
+
+        def read(s: Session) -> list[tuple[str, str]]:
+            t = TranscriptTurn
+            query = select(t.by, t.text).where(t.conversation_id == cid).order_by(t.id.desc())
+            if last is not None:
+                query = query.limit(last)
+            return [(str(by), str(text)) for by, text in reversed(s.execute(query).all())]
 
         return self.run(read)
 

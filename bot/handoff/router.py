@@ -44,7 +44,7 @@ from bot.handoff.values import (
 )
 from bot.messages import Address, BotReply, IncomingMessage, text_reply
 from bot.state.timer_store import Timer, TimerStore
-from bot.telemetry import Telemetry, replies_text
+from bot.telemetry import Telemetry, customer_text, replies_text
 from bot.threads import DbThreads
 from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_TIMEOUT_TIMER
 
@@ -184,7 +184,7 @@ class HandoffRouter:
             return True
         self.stats["handoff_customer_messages"] += 1
         await self.staff.customer_said(case, msg.text)
-        await self.telemetry.note_turn(case.conversation_id, "customer", msg.text)
+        await self.telemetry.note_turn(case.conversation_id, "customer", customer_text(msg.text))
         email = contact_email_in(msg.text)
         if email and email != case.contact_email:
             case = await self._keep_contact_email(case, email)
