@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, survey_config, telemetry
 from actions.survey_config import MetricDefinition, SurveyConfig
+from actions.survey_hygiene import nps_due, reason_not_to_survey
 from contract import HANDOFF_RESOLVED_INTENT, survey_payload
 from cx_telemetry import ConversationInfo, best_effort
 
@@ -26,7 +27,10 @@ def survey_buttons(metric: MetricDefinition) -> list[dict[str, str]]:
     """One button per score; payloads like `csat:4` (``contract.survey_payload``, 6 bytes, far
     below Telegram's 64)."""
     return [
-        {"title": f"{score} · {metric.labels[score]}", "payload": survey_payload(metric.id, score)}
+        {
+            "title": f"{score} · {metric.labels[score]}" if score in metric.labels else str(score),
+            "payload": survey_payload(metric.id, score),
+        }
         for score in range(metric.scale_min, metric.scale_max + 1)
     ]
 
@@ -107,7 +111,14 @@ class ActionStartSurvey(Action):
             and not info.survey_started
             and not info.handoff_open
         )
-        if not eligible:
+        withheld = (
+            reason_not_to_survey(config, info, store.last_surveyed_at)
+            if eligible and info is not None
+            else None
+        )
+        if withheld is not None:
+            best_effort("survey not asked", store.survey_not_asked, cid, withheld)
+        if not eligible or withheld is not None:
             if info is None or not info.handoff_open:
                 best_effort("close", store.close_conversation, cid)
             if trigger in FAREWELL_INTENTS:
@@ -118,7 +129,9 @@ class ActionStartSurvey(Action):
             ("agent", _agent(tracker)) if trigger == HANDOFF_RESOLVED_INTENT else ("bot", None)
         )
         first = config.metrics[0]
-        dispatcher.utter_message(text=config.text("intro"))
+        assert info is not None  # eligible
+        with_nps = nps_due(config, info, store.last_surveyed_at)
+        dispatcher.utter_message(text=config.text("intro_with_nps" if with_nps else "intro"))
         ask_and_record(dispatcher, tracker, config, cid, first, segment, agent, info)
         return [
             SlotSet("survey_active", True),

@@ -29,6 +29,7 @@ from actions.context import (
 from actions.survey import ask, ask_and_record, end_slots, survey_buttons
 from actions.survey_answers import guess_answer, is_feedback, read_answer
 from actions.survey_config import MetricDefinition, SurveyConfig
+from actions.survey_hygiene import nps_due
 from contract import parse_survey_payload
 from cx_telemetry import best_effort
 
@@ -129,13 +130,15 @@ class ActionSurveyAnswer(Action):
     ) -> list[EventType]:
         """The question after ``after``, or the thanks and the goodbye when there is none."""
         store = telemetry()
+        info = best_effort("conversation lookup", store.get_conversation, cid)
         following = config.next_metric(after)
+        if following is None and config.nps is not None and after != config.nps.id:
+            following = config.next_metric(after, nps=nps_due(config, info, store.last_surveyed_at))
         if following is None:
             best_effort("close", store.close_conversation, cid)
             dispatcher.utter_message(text=f"{config.text('thanks')} {config.text('goodbye')}")
             return end_slots()
         segment, _, agent = (tracker.get_slot("survey_segment") or "bot:").partition(":")
-        info = best_effort("conversation lookup", store.get_conversation, cid)
         ask_and_record(
             dispatcher, tracker, config, cid, following, segment or "bot", agent or None, info
         )

@@ -21,7 +21,10 @@ __all__ = [
     "parse_survey_config",
 ]
 
-KNOWN_METRICS = ("csat", "ces")
+KNOWN_METRICS = ("csat", "ces")  # NPS is not in this list: it has its own block, ``nps:``
+NPS_SCALE = (0, 10)
+NPS_DEFAULT_QUESTION = "How likely are you to recommend {shop} to a friend?"
+NPS_DEFAULT_LABELS = {0: "Not at all likely", 10: "Extremely likely"}
 REQUIRED_TEXTS = (
     "intro",
     "ask_again",
@@ -33,6 +36,7 @@ REQUIRED_TEXTS = (
     "skipped",
     "gave_up",
 )
+OPTIONAL_TEXTS = ("intro_with_nps",)  # the intro when NPS is added; else ``intro``
 
 
 class SurveyConfigError(ValueError):
@@ -41,7 +45,8 @@ class SurveyConfigError(ValueError):
 
 @dataclass(frozen=True)
 class MetricDefinition:
-    """One survey question: `id` is the metric stored with every answer (csat or ces)."""
+    """One survey question: `id` is the metric stored with every answer (csat, ces or nps).
+    ``labels`` name every score, or only the ends of the scale (NPS)."""
 
     id: str
     question: str
@@ -64,18 +69,33 @@ class SurveyConfig:
     metrics: tuple[MetricDefinition, ...]
     skip_phrases: frozenset[str]
     texts: Mapping[str, str]
+    # hygiene: no survey for a customer surveyed in the last ``cooldown`` (zero: off), and only
+    # a ``sample_rate`` share of the conversations asked (1.0: all)
+    cooldown: timedelta = timedelta(0)
+    sample_rate: float = 1.0
+    # the relationship question, added after the others at most once per customer per
+    # ``nps_interval``; None while it is off (the default)
+    nps: MetricDefinition | None = None
+    nps_interval: timedelta = timedelta(days=90)
 
     def metric(self, metric_id: str) -> MetricDefinition:
         for metric in self.metrics:
             if metric.id == metric_id:
                 return metric
+        if self.nps is not None and self.nps.id == metric_id:
+            return self.nps
         raise KeyError(metric_id)
 
-    def next_metric(self, metric_id: str | None) -> MetricDefinition | None:
-        """The question after `metric_id` (the first one for None), or None when done."""
+    def next_metric(self, metric_id: str | None, nps: bool = False) -> MetricDefinition | None:
+        """The question after `metric_id` (the first one for None), or None when done; the NPS
+        question after the last one when ``nps`` (it is due for this customer)."""
+        if self.nps is not None and metric_id == self.nps.id:
+            return None
         ids = [m.id for m in self.metrics]
         index = 0 if metric_id is None else ids.index(metric_id) + 1
-        return self.metrics[index] if index < len(self.metrics) else None
+        if index < len(self.metrics):
+            return self.metrics[index]
+        return self.nps if nps else None
 
     def question_text(self, metric: MetricDefinition) -> str:
         """The question, with the ends of its scale named under it."""
@@ -130,6 +150,17 @@ class _Checker:
             raise self.fail(node, f"{what} must be non-empty text")
         return str(node.value)
 
+    def fraction(self, node: yaml.Node, what: str) -> float:
+        try:
+            if not isinstance(node, yaml.ScalarNode):
+                raise ValueError
+            value = float(str(node.value))
+        except ValueError:
+            raise self.fail(node, f"{what} must be a number, not {_show(node)}") from None
+        if not 0.0 <= value <= 1.0:
+            raise self.fail(node, f"{what} must be from 0 to 1, not {value:g}")
+        return value
+
     def integer(self, node: yaml.Node, what: str, low: int | None = None) -> int:
         try:
             if not isinstance(node, yaml.ScalarNode):
@@ -182,6 +213,15 @@ def parse_survey_config(text: str, source: str = "survey.yml") -> SurveyConfig:
         key: check.text(check.require(texts_items, key, texts_node), f"texts.{key}")
         for key in REQUIRED_TEXTS
     }
+    for key in OPTIONAL_TEXTS:
+        texts[key] = (
+            check.text(texts_items[key], f"texts.{key}") if key in texts_items else texts["intro"]
+        )
+    nps, nps_interval = _nps(check, top.get("nps"))
+    cooldown = (
+        check.integer(top["cooldown_days"], "cooldown_days", low=0) if "cooldown_days" in top else 0
+    )
+    rate = check.fraction(top["sample_rate"], "sample_rate") if "sample_rate" in top else 1.0
     return SurveyConfig(
         version=version,
         shop_name=shop,
@@ -189,7 +229,55 @@ def parse_survey_config(text: str, source: str = "survey.yml") -> SurveyConfig:
         metrics=metrics,
         skip_phrases=skips,
         texts=texts,
+        cooldown=timedelta(days=cooldown),
+        sample_rate=rate,
+        nps=nps,
+        nps_interval=nps_interval,
     )
+
+
+def _nps(check: _Checker, node: yaml.Node | None) -> tuple[MetricDefinition | None, timedelta]:
+    """The ``nps:`` block: ``enabled`` (default false), ``interval_days`` (default 90), and
+    optionally ``question`` and the labels of the ends of the 0-10 scale."""
+    if node is None:
+        return None, timedelta(days=90)
+    items = check.mapping(node, "nps")
+    enabled = False
+    if "enabled" in items:
+        flag = items["enabled"]
+        value = str(flag.value).lower() if isinstance(flag, yaml.ScalarNode) else ""
+        if value not in ("true", "false"):
+            raise check.fail(flag, f"nps.enabled must be true or false, not {_show(flag)}")
+        enabled = value == "true"
+    days = (
+        check.integer(items["interval_days"], "nps.interval_days", low=1)
+        if "interval_days" in items
+        else 90
+    )
+    question = (
+        check.text(items["question"], "nps.question")
+        if "question" in items
+        else NPS_DEFAULT_QUESTION
+    )
+    low, high = NPS_SCALE
+    labels = dict(NPS_DEFAULT_LABELS)
+    if "labels" in items:
+        check.mapping(items["labels"], "nps.labels")
+        for key, value in items["labels"].value:
+            score = _score_key(check, str(key.value), key, low, high)
+            if score not in (low, high):
+                raise check.fail(key, f"nps.labels name the ends of the scale ({low} and {high})")
+            labels[score] = check.text(value, "a label")
+    metric = MetricDefinition(
+        id="nps",
+        question=question,
+        scale_min=low,
+        scale_max=high,
+        labels=labels,
+        low_score_at_or_below=low - 1,  # no comment asked: the CSAT one is enough
+        phrases={label.strip().lower(): score for score, label in labels.items()},
+    )
+    return (metric if enabled else None), timedelta(days=days)
 
 
 def _metrics(check: _Checker, node: yaml.Node) -> tuple[MetricDefinition, ...]:
@@ -287,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"survey file ok: {', '.join(m.id for m in config.metrics)}, "
-        f"idle timeout {config.idle_timeout.total_seconds() / 60:g} min"
+        f"idle timeout {config.idle_timeout.total_seconds() / 60:g} min, "
+        f"cooldown {config.cooldown.days} days, sample rate {config.sample_rate:g}, "
+        + (f"NPS every {config.nps_interval.days} days" if config.nps else "NPS off")
     )
     return 0
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from bot.alerts.follow_up import FollowUps
 from bot.alerts.store import AlertStore
-from bot.alerts.transcript import EngineTranscripts
+from bot.alerts.transcript import EngineTranscripts, StoredTranscripts
 from bot.alerts.trigger import DetractorAlerts
 from bot.channels.console.adapter import ConsoleChannel
 from bot.channels.console.mailbox import MAILBOX_TIMER_PREFIX, ConsoleMailbox
@@ -171,7 +171,9 @@ class Services:
             alert_store = AlertStore(self.state_db)
             self.alerts = DetractorAlerts(
                 lambda since, top: low_scores_since(self.telemetry_store.engine, since, top),
-                alert_store, alert_desk, EngineTranscripts(self.engine), self.threads,
+                alert_store, alert_desk,
+                StoredTranscripts(self.telemetry_store, self.threads, EngineTranscripts(self.engine)),
+                self.threads,
                 s.alerts, self.stats, clock,
             )  # fmt: skip
             follow_ups = FollowUps(alert_store, alert_desk, self.cases, staff, self.delivery,

@@ -15,7 +15,7 @@ from bot.engine_client import EngineClient
 from bot.errors import EngineUnavailable
 from bot.messages import Address
 from bot.state.timer_store import Timer, TimerStore
-from bot.telemetry import Telemetry
+from bot.telemetry import Telemetry, replies_text
 from bot.threads import DbThreads
 from contract import IDLE_INTENT, IDLE_TIMER
 
@@ -70,5 +70,5 @@ class IdleTimers:
             return
         await self.delivery.deliver(address, replies)
         if replies:
-            await self.telemetry.note_turn(cid, "bot")
+            await self.telemetry.note_turn(cid, "bot", replies_text(replies))
         self.stats["idle_triggered"] += 1

@@ -19,7 +19,7 @@ from bot.kept import KeptMessages
 from bot.messages import APOLOGY, Address, IncomingMessage, text_reply
 from bot.state.timer_store import Timer
 from bot.survey_taps import SurveyTaps
-from bot.telemetry import Telemetry
+from bot.telemetry import Telemetry, customer_text, replies_text
 from contract import META_CHANNEL, META_CONVERSATION_ID, META_CUSTOMER_ID, META_LOCALE
 
 log = logging.getLogger(__name__)
@@ -92,13 +92,13 @@ class Pipeline:
             replies = await self.engine.send_message(address.sender_id, text, metadata)
         except EngineError:
             if customer_turn:  # the customer did write, even if the engine failed
-                await self.telemetry.note_turn(cid, "customer")
+                await self.telemetry.note_turn(cid, "customer", customer_text(text))
             raise
         replies = await self.handoff.escalate(address, cid, replies)  # hides the case payload
         await self.delivery.deliver(address, replies)
         # Bookkeeping after the reply is out, so it never adds to the customer's wait.
         if customer_turn:
-            await self.telemetry.note_turn(cid, "customer")
+            await self.telemetry.note_turn(cid, "customer", customer_text(text))
         if replies:
-            await self.telemetry.note_turn(cid, "bot")
+            await self.telemetry.note_turn(cid, "bot", replies_text(replies))
         await self.idle.schedule(address, cid)

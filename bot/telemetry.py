@@ -3,11 +3,13 @@ one policy, ``cx_telemetry.best_effort``, for every call."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.messages import Address
+from bot.messages import Address, BotReply
 from bot.threads import DbThreads
+from contract import parse_survey_payload
 from cx_telemetry import ConversationInfo, best_effort
 
 
@@ -23,7 +25,9 @@ class TelemetryWrites(Protocol):
         model_version: str | None = None,
     ) -> str: ...
 
-    def note_turn(self, cid: str, by: str, at: datetime | None = None) -> None: ...
+    def note_turn(
+        self, cid: str, by: str, at: datetime | None = None, text: str | None = None
+    ) -> None: ...
 
     def handoff_claimed(self, hid: str, agent: str, at: datetime | None = None) -> None: ...
 
@@ -36,6 +40,8 @@ class TelemetryWrites(Protocol):
         outcome: str = "resolved",
         at: datetime | None = None,
     ) -> None: ...
+
+    def survey_not_asked(self, cid: str, reason: str) -> None: ...
 
     def get_conversation(self, cid: str) -> ConversationInfo | None: ...
 
@@ -61,9 +67,13 @@ class Telemetry:
             locale=locale,
         )
 
-    async def note_turn(self, cid: str | None, by: str) -> None:
+    async def note_turn(self, cid: str | None, by: str, said: str | None = None) -> None:
+        """Count a turn; ``said`` (what was written, or ``replies_text``) goes to the
+        conversation's transcript, redacted by the store."""
         if cid is not None:
-            await self.threads.write(best_effort, "note_turn", self.store.note_turn, cid, by=by)
+            await self.threads.write(
+                best_effort, "note_turn", self.store.note_turn, cid, by=by, text=said
+            )
 
     async def handoff_claimed(self, hid: str, agent: str, at: datetime | None) -> None:
         await self.threads.write(
@@ -88,6 +98,13 @@ class Telemetry:
             at=at,
         )
 
+    async def no_survey(self, cid: str | None) -> None:
+        """Staff marked the case "No survey": the conversation is not surveyed."""
+        if cid is not None:
+            await self.threads.write(
+                best_effort, "survey not asked", self.store.survey_not_asked, cid, "staff"
+            )
+
     async def conversation(self, cid: str) -> ConversationInfo | None:
         """The conversation's state, or None when it is unknown or cannot be read."""
         return await self.threads.read(
@@ -105,3 +122,22 @@ class Telemetry:
     def pseudonym(self, customer_id: str) -> str | None:
         """The customer's pseudonym, as on their conversation rows (None if the key fails)."""
         return best_effort("pseudonym", self.store.pseudonym, customer_id)
+
+
+def customer_text(text: str) -> str:
+    """The customer's turn as the transcript keeps it: a survey tap named as one."""
+    tap = parse_survey_payload(text)
+    return f"(tapped {tap[0].upper()} {tap[1]})" if tap is not None else text
+
+
+def replies_text(replies: Sequence[BotReply]) -> str:
+    """The bot's turn as the transcript keeps it: each message's text, its buttons in
+    brackets."""
+    lines = []
+    for reply in replies:
+        line = reply.text or ""
+        if reply.buttons:
+            line += (" " if line else "") + "[" + " | ".join(b.title for b in reply.buttons) + "]"
+        if line:
+            lines.append(line)
+    return "\n".join(lines)

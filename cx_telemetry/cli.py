@@ -1,5 +1,5 @@
-"""``cx-telemetry``: the CX lead's command line (migrate, export, report, forget, purge,
-seed-demo, replay). Bad input ends with one line on stderr and a non-zero exit status;
+"""``cx-telemetry``: the CX lead's command line (migrate, export, report, review, digest,
+forget, purge, seed-demo, replay). Bad input ends with one line on stderr and a non-zero exit status;
 ``cx-telemetry`` alone lists the commands."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NoReturn
 
@@ -62,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML page")
     r.add_argument("--exclude-synthetic", action="store_true",
                    help="leave out synthetic (seeded demo) conversations")  # fmt: skip
+    v = sub.add_parser("review", help="low-score conversations with their redacted transcripts")
+    v.add_argument("--since"), v.add_argument("--until"), v.add_argument("--channel")
+    v.add_argument("--intent", help="only this intent (e.g. track_order)")
+    v.add_argument("--agent", help='only this agent, as recorded ("Ana (U123)")')
+    v.add_argument("--max-csat", type=int, default=2, metavar="N",
+                   help="CSAT answers at or below N (default 2)")  # fmt: skip
+    v.add_argument("--max-ces", type=int, default=3, metavar="N",
+                   help="CES answers at or below N (default 3)")  # fmt: skip
+    v.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="show the N newest (default 50; 0 = all)")  # fmt: skip
     f = sub.add_parser("forget", help="erase everything about one customer")
     f.add_argument(
         "--customer",
@@ -126,6 +137,21 @@ def _export(store: TelemetryStore, args: argparse.Namespace) -> None:
     print(f"exported {n} {args.what} to {out} (described in {out}.meta.json)", file=sys.stderr)
 
 
+def _review(store: TelemetryStore, args: argparse.Namespace) -> None:
+    from cx_telemetry.review import ReviewFilter, render, reviews
+
+    since, until = parse_period(args.since, args.until)
+    if not 1 <= args.max_csat <= 5 or not 1 <= args.max_ces <= 7:
+        raise UsageError("--max-csat must be 1 to 5 and --max-ces 1 to 7")
+    if args.limit < 0:
+        raise UsageError("--limit must be >= 0")
+    require_schema(store.engine)
+    check_channel(store.engine, args.channel)
+    f = ReviewFilter(since, until, args.intent, args.agent, args.channel, args.max_csat,
+                     args.max_ces)  # fmt: skip
+    sys.stdout.write(render(list(reviews(store.engine, f, args.limit or None)), f))
+
+
 def _seed(store: TelemetryStore, args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
@@ -158,10 +184,7 @@ def _digest(store: TelemetryStore, args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    url = database_url(args.db_url or settings.db_url)
-    settings = Settings(
-        url, settings.pseudonym_key, settings.pseudonym_key_file, settings.outbox_dir
-    )
+    settings = replace(settings, db_url=database_url(args.db_url or settings.db_url))
     store = TelemetryStore.from_settings(settings)
     if args.command == "migrate":
         store.migrate()
@@ -170,6 +193,8 @@ def _run(args: argparse.Namespace) -> int:
         _export(store, args)
     elif args.command == "report":
         _report(store, args)
+    elif args.command == "review":
+        _review(store, args)
     elif args.command == "forget":
         kind, _, ident = args.customer.partition(":")
         if not kind or not ident:
@@ -184,10 +209,15 @@ def _run(args: argparse.Namespace) -> int:
         )
         print("removed " + " ".join(f"{k}={v}" for k, v in counts.items()))
     elif args.command == "purge":
-        cutoff = datetime.now(timezone.utc) - parse_age(args.older_than)
-        counts = store.purge(cutoff, also=load_targets(os.environ))
+        now = datetime.now(timezone.utc)
+        cutoff = now - parse_age(args.older_than)
+        transcripts = now - timedelta(days=settings.transcript_retention_days)
+        counts = store.purge(
+            cutoff, also=load_targets(os.environ), transcripts_before=max(cutoff, transcripts)
+        )
         print(
-            f"removed before {cutoff:%Y-%m-%d}: " + " ".join(f"{k}={v}" for k, v in counts.items())
+            f"removed before {cutoff:%Y-%m-%d} (transcripts before {max(cutoff, transcripts):%Y-%m-%d}): "
+            + " ".join(f"{k}={v}" for k, v in counts.items())
         )
     elif args.command == "seed-demo":
         _seed(store, args)

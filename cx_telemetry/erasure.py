@@ -24,6 +24,7 @@ from cx_telemetry.models import (
     CustomerLink,
     Handoff,
     SurveyResponse,
+    TranscriptTurn,
     VerificationAttempt,
 )
 from cx_telemetry.outbox import Outbox
@@ -114,9 +115,10 @@ def erase(s: Session, outbox: Outbox, found: Found, customer_key: str | None) ->
     for chunk in chunks(cids):
         hids |= set(s.scalars(select(Handoff.id).where(Handoff.conversation_id.in_(chunk))))
     counts = dict.fromkeys(("conversations", "survey_responses", "handoffs"), 0)
-    counts.update(verification_attempts=0, clarifications=0, customer_links=0)
+    counts.update(verification_attempts=0, clarifications=0, transcripts=0, customer_links=0)
     tables: list[tuple[str, Any]] = [
         ("survey_responses", SurveyResponse.conversation_id),
+        ("transcripts", TranscriptTurn.conversation_id),
         ("handoffs", Handoff.conversation_id),
         ("verification_attempts", VerificationAttempt.conversation_id),
         ("clarifications", Clarification.conversation_id),
@@ -200,6 +202,8 @@ def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
         ),
         ("clarifications", delete(Clarification).where(Clarification.conversation_id.in_(old))),
         ("clarifications", delete(Clarification).where(Clarification.asked_at < cutoff)),
+        ("transcripts", delete(TranscriptTurn).where(TranscriptTurn.conversation_id.in_(old))),
+        ("transcripts", delete(TranscriptTurn).where(TranscriptTurn.at < cutoff)),
         ("customer_links", delete(CustomerLink).where(CustomerLink.expires_at < cutoff)),
         ("conversations", delete(Conversation).where(Conversation.opened_at < cutoff)),
         ("applied_events", delete(AppliedEvent).where(AppliedEvent.applied_at < cutoff)),
@@ -209,3 +213,10 @@ def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
         result: Any = s.execute(stmt)
         counts[name] = counts.get(name, 0) + int(result.rowcount or 0)
     return counts
+
+
+def purge_transcripts(s: Session, before: datetime) -> int:
+    """Transcript turns older than their retention (``CX_TRANSCRIPT_RETENTION_DAYS``), whatever
+    the retention of the figures."""
+    result: Any = s.execute(delete(TranscriptTurn).where(TranscriptTurn.at < before))
+    return int(result.rowcount or 0)

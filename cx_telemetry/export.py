@@ -35,7 +35,7 @@ from cx_telemetry.export_sql import Column, columns, export_select
 from cx_telemetry.export_stream import Chunk, csv_chunks, row_batches
 from cx_telemetry.metrics import METRIC_DEFINITIONS, METRIC_DEFINITIONS_VERSION
 
-WHATS = ("responses", "conversations", "handoffs")
+WHATS = ("responses", "conversations", "handoffs", "reviews")
 FORMATS = ("csv", "jsonl", "parquet")
 PARQUET_COMPRESSION = "zstd"  # same speed as snappy here, files 1/3 smaller
 
@@ -171,20 +171,30 @@ def export(
     channel: str | None = None,
     with_header_comment: bool = False,
 ) -> int:
-    """Write one row per response / conversation / handoff to ``out`` and its description to
+    """Write one row per response / conversation / handoff / low-score conversation under review
+    (``reviews``, with its redacted transcript) to ``out`` and its description to
     ``<out>.meta.json``; returns the row count. The file appears only when complete (written as
     ``<out>.part``, then renamed); a file error names ``out``, never the ``.part`` file."""
     out = Path(out)
     part = out.with_name(out.name + ".part")
-    _, _, cols = columns(what)
-    if fmt == "jsonl":
+    reviewing = what == "reviews"  # built in Python: few rows, each with its transcript
+    if reviewing:
+        from cx_telemetry.review import ReviewFilter
+        from cx_telemetry.review_export import COLUMNS, write_reviews
+
+        cols: list[Column] = [(name, None, kind) for name, kind in COLUMNS]
+    else:
+        _, _, cols = columns(what)
+    if not reviewing and fmt == "jsonl":
         stmt, _ = export_select(what, engine.dialect.name, since, until, channel)
         rows = row_batches(engine, stmt)
-    else:  # CSV and Parquet read whole CSV lines formatted by the database
+    elif not reviewing:  # CSV and Parquet read whole CSV lines formatted by the database
         naive = fmt == "parquet" and engine.dialect.name == "sqlite"
         chunks = csv_chunks(engine, what, since, until, channel, guard=fmt == "csv", naive=naive)
     try:
-        if fmt == "parquet":
+        if reviewing:
+            n = write_reviews(engine, fmt, part, ReviewFilter(since, until, channel=channel))
+        elif fmt == "parquet":
             n = _write_parquet(part, cols, chunks, naive)
         else:
             with open(part, "w", encoding="utf-8", newline="") as fh:

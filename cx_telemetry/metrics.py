@@ -1,10 +1,13 @@
-"""Metric definitions (version 2) and the statistics behind every reported figure.
+"""Metric definitions (version 3) and the statistics behind every reported figure.
 
 Every figure carries its ``n`` (how many answers, conversations or handoffs it is computed on)
 and a 95% interval:
 
 * shares (CSAT %, CES easy %, response rate, containment, escalation) use the Wilson score
   interval, which stays inside 0-100% and behaves for small n and for 0% / 100%;
+* NPS (% promoters 9-10 minus % detractors 0-6, -100 to +100) is the mean of +100 per
+  promoter, 0 per passive and -100 per detractor, so its interval is the Student t interval
+  of that mean (the usual NPS margin of error), clamped to -100..+100;
 * means (CES mean and the durations in seconds) use the Student t interval
   ``mean ± t(0.975, n-1) · s/√n``. Durations are reported as **means**, not medians, because
   means (and their intervals) come straight out of SQL sums over a million rows in one pass;
@@ -14,7 +17,7 @@ and a 95% interval:
   reports a CES below 1 or a negative wait.
 
 Version 2 (over version 1): clamped mean intervals, the bot-vs-agent split, the change against
-the previous period and its test.
+the previous period and its test. Version 3: NPS.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METRIC_DEFINITIONS_VERSION = 2
+METRIC_DEFINITIONS_VERSION = 3
 METRIC_DEFINITIONS = (
-    "cx-telemetry metric-definitions v2: "
+    "cx-telemetry metric-definitions v3: "
     "csat_pct = answers scoring 4-5 / all answers on the 1-5 scale; "
     "ces_mean = mean answer on the 1-7 CES 2.0 scale; ces_easy_pct = answers 5-7 / all CES answers; "
+    "nps = % promoters (9-10) - % detractors (0-6) of answers on the 0-10 scale, -100 to +100, "
+    "interval: Student t of the mean of +100/0/-100 per answer; "
     "response_rate_pct = CSAT answered / CSAT asked; "
     "containment_pct = support-intent conversations closed without a handoff / "
     "conversations with a support intent; "

@@ -78,6 +78,8 @@ class Conversation(Base):
     has_handoff: Mapped[bool] = mapped_column(default=False)
     agent: Mapped[str | None] = mapped_column(String(128))  # last agent who claimed a handoff
     survey_started: Mapped[bool] = mapped_column(default=False)
+    # why the conversation got no survey although it could have: cooldown | sampled_out | staff
+    not_surveyed: Mapped[str | None] = mapped_column(String(16))
     synthetic: Mapped[bool] = mapped_column(default=False)
     order_keys: Mapped[list[str]] = mapped_column(default=list)  # HMAC pseudonyms of orders
     # the same customer came back about the same topic (support intent or order) within 7
@@ -121,7 +123,7 @@ class SurveyResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ID)
     channel: Mapped[str | None] = mapped_column(String(32))
-    metric: Mapped[str] = mapped_column(String(8))  # csat | ces
+    metric: Mapped[str] = mapped_column(String(8))  # csat | ces | nps
     score: Mapped[int | None]
     scale_max: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))  # asked|answered|skipped|expired|abandoned
@@ -230,3 +232,18 @@ class Clarification(Base):
     picked_at: Mapped[datetime | None]
     model_version: Mapped[str | None] = mapped_column(String(64))
     synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class TranscriptTurn(Base):
+    """One message of a conversation, by the customer, the bot or an agent, redacted when it
+    was stored (``privacy.redact``). Kept for the review queue, and purged after its own
+    retention (``CX_TRANSCRIPT_RETENTION_DAYS``), sooner than the figures."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (Index("ix_transcripts_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ID)
+    at: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(String(8))  # customer | bot | agent
+    text: Mapped[str] = mapped_column(Text)  # redacted

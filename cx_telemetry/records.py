@@ -31,6 +31,7 @@ class ConversationInfo:
     customer_key: str | None = None  # the shop customer's key once verified, else the chat's
     verified: bool = False
     recontacted: bool = False
+    not_surveyed: str | None = None  # cooldown | sampled_out | staff
 
     @classmethod
     def of(cls, c: Conversation, handoff_open: bool) -> ConversationInfo:
@@ -54,6 +55,7 @@ class ConversationInfo:
             customer_key=c.customer_key,
             verified=c.verified_at is not None,
             recontacted=c.recontacted,
+            not_surveyed=c.not_surveyed,
         )
 
 

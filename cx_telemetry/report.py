@@ -63,7 +63,7 @@ def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
         "bot_vs_agent": {
             s.name: {"conversations": s.conversations, **_est(s.figures)} for s in (bot, agent)
         } | {"difference": {k: c.as_dict() for k, c in diff.items()}},
-        "distributions": {m: {str(k): v for k, v in data.distribution(m).items()} for m in ("csat", "ces")},
+        "distributions": {m: {str(k): v for k, v in data.distribution(m).items()} for m in ("csat", "ces", "nps")},
         "by": groups_json(data, by) if by else {},
     }  # fmt: skip
 

@@ -202,7 +202,8 @@ def score_chart(title: str, counts: dict[int, int]) -> str:
     for i, (score, n) in enumerate(sorted(counts.items())):
         x = 4 + slot * i
         bh = plot_h * n / biggest
-        cls = "bar low" if score <= (2 if len(counts) == 5 else 3) else "bar"
+        low = {5: 2, 7: 3, 11: 6}.get(len(counts), 3)  # CSAT 1-2, CES 1-3, NPS detractors 0-6
+        cls = "bar low" if score <= low else "bar"
         body.append(
             f'<rect x="{x + slot * 0.15:.1f}" y="{h - bottom - bh:.1f}" width="{slot * 0.7:.1f}" height="{bh:.1f}" class="{cls}"/>'
         )

@@ -1,4 +1,4 @@
-"""The nine figures of the report: which sums each one is computed from, its scale, its test.
+"""The ten figures of the report: which sums each one is computed from, its scale, its test.
 
 The SQL in ``report`` produces additive sums per group (counts, sums, sums of squares); a
 figure turns one group's sums into an :class:`Estimate`, and two groups' sums into a
@@ -21,7 +21,7 @@ class Figure:
 
     key: str
     label: str
-    unit: str  # "%", "s" (a duration) or "" (a score)
+    unit: str  # "%", "s" (a duration), "nps" (-100 to +100) or "" (a score)
     n: str
     k: str = ""
     total: str = ""
@@ -71,6 +71,7 @@ FIGURES = (
     _share("csat_pct", "CSAT", "csat_k", "csat_n"),
     _mean("ces_mean", "CES mean (1-7)", "ces", 1.0, 7.0, ""),
     _share("ces_easy_pct", "CES easy (5-7)", "ces_k", "ces_n"),
+    _mean("nps", "NPS", "nps", -100.0, 100.0, "nps"),
     _share("response_rate_pct", "Response rate", "csat_answered", "csat_asked"),
     _share("containment_pct", "Containment", "contained", "support"),
     _share("escalation_pct", "Escalation", "escalated", "support", better=False),

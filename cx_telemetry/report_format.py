@@ -37,6 +37,8 @@ def number(f: Figure, v: float) -> str:
     """A value of ``f`` without its unit sign for shares (``72.1``), with it for durations."""
     if f.unit == "s":
         return duration(v)
+    if f.unit == "nps":  # -100 to +100, signed: "+23.4"
+        return f"{v:+.1f}" if round(v, 1) else "0.0"
     return f"{v:.1f}" if f.unit == "%" else f"{v:.2f}"
 
 
@@ -55,7 +57,7 @@ def interval(f: Figure, e: Estimate) -> str:
 
 def difference(f: Figure, d: float) -> str:
     """The size of a change, without its sign: ``2.1 points``, ``0.12``, ``14 s``."""
-    if f.unit == "%":
+    if f.unit in ("%", "nps"):
         return f"{abs(d):.1f} points"
     if f.unit == "s":
         return duration(abs(d))

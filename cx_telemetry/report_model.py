@@ -42,7 +42,8 @@ from cx_telemetry.stats import Comparison
 DIMENSIONS = {"channel": 1, "intent": 2, "agent": 3, "segment": 4}
 MIN_N = 10  # below this a group's figure is "too few to tell"
 WORKERS = min(4, os.cpu_count() or 1)  # concurrent queries
-SEGMENT_FIGURES = ("csat_pct", "ces_mean", "ces_easy_pct", "response_rate_pct")
+SEGMENT_FIGURES = ("csat_pct", "ces_mean", "ces_easy_pct", "nps", "response_rate_pct")
+SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
 AGENT_FIGURES = ("csat_pct", "ces_mean", "agent_first_response_s", "handle_time_s",
                  "handoff_wait_s")  # fmt: skip
 DISSATISFIED = Figure("dissatisfied_pct", "Dissatisfied (CSAT 1-2)", "%", n="csat_n",
@@ -112,9 +113,9 @@ class ReportData:
         return [(w, s) for w, s in sums if any(v for v in s.values())]
 
     def distribution(self, metric: str) -> dict[int, int]:
-        """Answers per score (CSAT 1-5, CES 1-7)."""
-        top = 5 if metric == "csat" else 7
-        return {s: int(self.current.get(f"{metric}_{s}", 0)) for s in range(1, top + 1)}
+        """Answers per score (CSAT 1-5, CES 1-7, NPS 0-10)."""
+        low, top = SCALES[metric]
+        return {s: int(self.current.get(f"{metric}_{s}", 0)) for s in range(low, top + 1)}
 
     def by(self, dimension: str, part: str = CURRENT) -> dict[str, Sums]:
         """Sums per channel, intent, agent or segment, sorted by name."""

@@ -18,7 +18,7 @@ from cx_telemetry.report_model import AGENT_FIGURES, DISSATISFIED, MIN_N, Report
 from cx_telemetry.report_sql import Sums
 
 N_OF = {
-    "csat_pct": "answers", "ces_mean": "answers", "ces_easy_pct": "answers",
+    "csat_pct": "answers", "ces_mean": "answers", "ces_easy_pct": "answers", "nps": "answers",
     "response_rate_pct": "surveys asked", "containment_pct": "conversations with a support intent",
     "escalation_pct": "conversations with a support intent", "handoff_wait_s": "claimed handoffs",
     "agent_first_response_s": "handoffs with an agent reply", "handle_time_s": "handled handoffs",
@@ -102,8 +102,11 @@ def distributions(ctx: Context) -> str:
     for metric, title in (
         ("csat", "CSAT answers by score (1-5)"),
         ("ces", "CES answers by score (1-7)"),
+        ("nps", "NPS answers by score (0-10; detractors 0-6 in red)"),
     ):
         counts = ctx.data.distribution(metric)
+        if metric == "nps" and not any(counts.values()):
+            continue  # NPS is off by default (survey.yml): no empty chart for it
         charts.append(f"<figure>{score_chart(f'{title}, n = {sum(counts.values()):,}', counts)}"
                       "<figcaption>Share of answers above each bar, count under the score; "
                       "low scores in red.</figcaption></figure>")  # fmt: skip
@@ -142,7 +145,7 @@ def _short(day: str, year: bool = False) -> str:
 
 def bot_vs_agent(ctx: Context) -> str:
     bot, agent, diff = ctx.data.segments()
-    keys = ("csat_pct", "ces_mean", "ces_easy_pct", "response_rate_pct")
+    keys = ("csat_pct", "ces_mean", "ces_easy_pct", "nps", "response_rate_pct")
     rows = ""
     for seg, label in ((bot, "Closed by the bot"), (agent, "Resolved by an agent")):
         cells = "".join(_cell(BY_KEY[k], seg.figures[k]) for k in keys)
@@ -203,7 +206,8 @@ def comments(ctx: Context) -> str:
     if not groups:
         return '<p class="note">No low-score comments in this period.</p>'
     out = ['<p class="note">Comments after a low score (CSAT 1-2, CES 1-3), redacted when they '
-           "were stored, newest first.</p>"]  # fmt: skip
+           "were stored, newest first. The whole conversations behind them, redacted: "
+           "<code>cx-telemetry review</code> (or <code>export --what reviews</code>).</p>"]  # fmt: skip
     for g in groups[:COMMENT_INTENTS]:
         shown = len(g.newest)
         out.append(f"<h3>{escape(g.intent)} <small>({g.total:,} comment{'s' if g.total != 1 else ''}"

@@ -123,6 +123,13 @@ def response_sums(metric: str, status: str, scale_max: int, score: int | None) -
         assert score is not None
         s.update({"ces_n": 1, "ces_k": float(score >= 5), "ces_sum": score,
                   "ces_sq": score * score, f"ces_{score}": 1})  # fmt: skip
+    elif metric == "nps" and answered and scale_max == 10:
+        assert score is not None
+        # NPS is the mean of +100 (promoter, 9-10), 0 (passive, 7-8) and -100 (detractor, 0-6)
+        points = 100.0 if score >= 9 else -100.0 if score <= 6 else 0.0
+        s.update({"nps_n": 1, "nps_sum": points, "nps_sq": points * points,
+                  "nps_promoters": float(score >= 9), "nps_detractors": float(score <= 6),
+                  f"nps_{score}": 1})  # fmt: skip
     return s
 
 

@@ -85,7 +85,7 @@ def breakdown(name: str, groups: dict[str, Sums], keys: Sequence[str], min_n: in
 
 def segments(data: ReportData) -> str:
     bot, agent, diff = data.segments()
-    keys = ("csat_pct", "ces_mean")
+    keys = ("csat_pct", "ces_mean", "nps")
     rows: list[list[Cell]] = []
     for seg, label in ((bot, "closed by the bot"), (agent, "resolved by an agent")):
         cells = [[f"{fmt.value(BY_KEY[k], seg.figures[k])} n={fmt.count(seg.figures[k].n)}",

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import JSON, Engine
 
 from cx_telemetry.db import UTCDateTime
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse, TranscriptTurn
 from cx_telemetry.privacy import redact
 
 BATCH = 10_000
@@ -50,7 +50,14 @@ DRIFT = 0.6  # CSAT bias gained from the first to the last day
 AGENTS = ("Ana (U01)", "Ben (U02)", "Chen (U03)", "Dara (U04)", "Emil (U05)", "Fay (U06)")
 MODELS = (("2026.11.1", 0.7), ("2026.10.3", 0.3))
 VERIFIED_SHARE = 0.4
+NPS_SHARE = 0.2  # answered surveys that also carried the NPS question (it is asked rarely)
 RECONTACT_SHARE = {"contained": 0.12, "escalated": 0.2}  # came back about the same topic
+FOLLOW_UPS = (
+    "that doesn't answer my question",
+    "I already tried that and it didn't work",
+    "can I talk to a person please",
+    "this is taking far too long",
+)
 COMMENTS = (
     "took far too long to get an answer",
     "the bot did not understand my question",
@@ -93,9 +100,20 @@ def _secs(rng: random.Random, median: float) -> float:
     return median * math.exp(rng.gauss(0.0, 0.8))
 
 
+Seeded = tuple[
+    dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, list[dict[str, Any]]
+]  # conversation, survey responses, handoff, transcript turns
+
+
 def _conversation(
-    rng: random.Random, extra: random.Random, ids: _Ids, n: int, start: datetime, span_s: float
-) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    rng: random.Random,
+    extra: random.Random,
+    later: random.Random,
+    ids: _Ids,
+    n: int,
+    start: datetime,
+    span_s: float,
+) -> Seeded:
     cid = ids(1)
     channel = _pick(rng, CHANNELS)
     intent, _, p_handoff, bias = _pick(rng, _INTENT_WEIGHTS)
@@ -147,7 +165,8 @@ def _conversation(
         "clarification_count": int(rng.random() < 0.1),
         "customer_turns": turns, "bot_turns": turns + 1,
         "agent_turns": rng.randint(1, 6) if handoff else 0,
-        "has_handoff": handoff is not None, "agent": agent, "survey_started": False, "synthetic": True,
+        "has_handoff": handoff is not None, "agent": agent, "survey_started": False, "not_surveyed": None,
+        "synthetic": True,
     }  # fmt: skip
     responses: list[dict[str, Any]] = []
     if intent and rng.random() < 0.85:
@@ -175,14 +194,55 @@ def _conversation(
                     ces["score"] = _score(rng, 7, bias * 1.4)
                     ces["answered_at"] = asked + timedelta(seconds=3 + rng.random() * 30)
                 responses.append(ces)
-    return conv, responses, handoff
+                if ces["status"] == "answered" and later.random() < NPS_SHARE:
+                    responses.append(_nps(later, base, ces["answered_at"], bias))
+    low = any(
+        r["status"] == "answered" and r["score"] <= {"csat": 2, "ces": 3}.get(r["metric"], -1)
+        for r in responses
+    )
+    said = _transcript(later, cid, intent, agent, opened) if low else []
+    return conv, responses, handoff, said
+
+
+def _transcript(
+    later: random.Random, cid: str, intent: str, agent: str | None, opened: datetime
+) -> list[dict[str, Any]]:
+    """A short demo transcript for a low-score conversation (the review queue's)."""
+    topic = intent.replace("_", " ")
+    said = [
+        ("customer", f"hi, I need help with {topic}"),
+        ("bot", f"Here is how {topic} works at Brightcart. Anything else I can help with? "
+                "[Yes | No, that's all]"),
+        ("customer", later.choice(FOLLOW_UPS)),
+    ]  # fmt: skip
+    if agent:
+        said += [("agent", f"{agent.split(' (')[0]}: Sorry about that, let me look into it.")]
+    return [
+        {"conversation_id": cid, "at": opened + timedelta(seconds=20 * i), "by": by, "text": text}
+        for i, (by, text) in enumerate(said)
+    ]
+
+
+def _nps(
+    extra: random.Random, base: dict[str, Any], after: datetime, bias: float
+) -> dict[str, Any]:
+    """The NPS question, as survey.yml adds it once per customer per interval (when on)."""
+    asked = after + timedelta(seconds=1)
+    score = max(0, min(10, int(round(10 - abs(extra.gauss(0.0, 3.4)) + 2 * bias))))
+    answered = extra.random() < 0.9
+    return dict(
+        base, metric="nps", scale_max=10, asked_at=asked,
+        status="answered" if answered else "skipped", score=score if answered else None,
+        answered_at=asked + timedelta(seconds=2 + extra.random() * 20) if answered else None,
+    )  # fmt: skip
 
 
 def _writer(engine: Engine, table: Any) -> Callable[[Any, list[dict[str, Any]]], None]:
     """executemany of plain tuples through the driver. Core ``insert()`` costs ~10 us a row in
     parameter processing here, which is most of the time for a million rows, so the values
     are converted once per dialect instead (datetimes -> SQLite's text form, lists -> JSON)."""
-    cols = [c.name for c in table.columns if c.name != "id" or table.name != "survey_responses"]
+    generated = ("survey_responses", "transcripts")  # autoincrement ids
+    cols = [c.name for c in table.columns if c.name != "id" or table.name not in generated]
     sqlite = engine.dialect.name == "sqlite"
     ph = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([ph] * len(cols))})"
@@ -228,31 +288,38 @@ def seed_demo(
     end -> same data."""
     rng = random.Random(seed)
     extra = random.Random(seed + 0x5EED)  # fields added later: the older ones stay as they were
+    later = random.Random(seed + 0x4E95)  # NPS and transcripts, added later still
     ids = _Ids(seed)
     end = (end or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
     start = end - timedelta(days=days)
     span = days * 86400.0 - 3600.0  # leave room for the conversation to end before ``end``
-    write_c, write_r, write_h = (
-        _writer(engine, t.__table__) for t in (Conversation, SurveyResponse, Handoff)
+    write_c, write_r, write_h, write_t = (
+        _writer(engine, t.__table__)
+        for t in (Conversation, SurveyResponse, Handoff, TranscriptTurn)
     )
-    counts = {"conversations": 0, "survey_responses": 0, "handoffs": 0}
+    counts = {"conversations": 0, "survey_responses": 0, "handoffs": 0, "transcripts": 0}
     done = 0
     while done < conversations:
         size = min(BATCH, conversations - done)
-        convs, resps, hands = [], [], []
+        convs, resps, hands, turns = [], [], [], []
         for _ in range(size):
-            conv, responses, handoff = _conversation(rng, extra, ids, conversations, start, span)
+            conv, responses, handoff, said = _conversation(
+                rng, extra, later, ids, conversations, start, span
+            )
             convs.append(conv)
             resps.extend(responses)
+            turns.extend(said)
             if handoff:
                 hands.append(handoff)
         with engine.begin() as conn:
             write_c(conn, convs)
             write_r(conn, resps)
             write_h(conn, hands)
+            write_t(conn, turns)
         counts["conversations"] += len(convs)
         counts["survey_responses"] += len(resps)
         counts["handoffs"] += len(hands)
+        counts["transcripts"] += len(turns)
         done += size
         if progress:
             progress(size)

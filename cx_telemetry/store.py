@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
-from cx_telemetry.models import Conversation, Handoff
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse, TranscriptTurn
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ReplayResult", "TelemetryStore"]
 
-METRIC_SCALES = {"csat": 5, "ces": 7}
+METRIC_SCALES = {"csat": 5, "ces": 7, "nps": 10}
+METRIC_LOWEST = {"nps": 0}  # the other scales start at 1
 TURN_BY = ("customer", "bot", "agent")
 END_STATUSES = ("skipped", "expired", "abandoned")
 OUTCOMES = ("contained", "escalated", "abandoned")
@@ -31,6 +32,7 @@ HANDOFF_OUTCOMES = ("resolved", "returned", "cancelled", "timed_out")
 ATTEMPT_KINDS = ("order_email", "code_request", "code")
 ATTEMPT_OUTCOMES = ("ok", "wrong", "expired", "no_code", "locked", "mail_failed")
 SEGMENTS = ("bot", "agent")
+NOT_SURVEYED = ("cooldown", "sampled_out", "staff")
 
 
 def _check(value: Any, allowed: tuple[Any, ...], what: str) -> None:
@@ -67,10 +69,16 @@ class TelemetryStore(StoreCore):
         }
         return str(self.write_event("open_conversation", args, fallback=args["id"]))
 
-    def note_turn(self, cid: str, by: str, at: datetime | None = None) -> None:
-        """Count one message of the customer, the bot or an agent."""
+    def note_turn(
+        self, cid: str, by: str, at: datetime | None = None, text: str | None = None
+    ) -> None:
+        """Count one message of the customer, the bot or an agent; with ``text``, keep it in
+        the conversation's transcript, redacted (``privacy.redact``)."""
         _check(by, TURN_BY, "by")
-        self.write_event("note_turn", {"cid": cid, "by": by, "at": iso(at)})
+        args: dict[str, Any] = {"cid": cid, "by": by, "at": iso(at)}
+        if text and text.strip():
+            args["text"] = redact(text)
+        self.write_event("note_turn", args)
 
     def note_intent(
         self, cid: str, intent: str, support: bool = True, at: datetime | None = None
@@ -139,9 +147,11 @@ class TelemetryStore(StoreCore):
     def survey_answered(
         self, cid: str, metric: str = "csat", score: int = 0, at: datetime | None = None
     ) -> None:
-        """Record the score (1..scale_max). The first answer counts; repeats are ignored."""
+        """Record the score (1..scale_max; NPS 0..10). The first answer counts; repeats are
+        ignored."""
         _check(metric, tuple(METRIC_SCALES), "metric")
-        if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 10:
+        lowest = METRIC_LOWEST.get(metric, 1)
+        if isinstance(score, bool) or not isinstance(score, int) or not lowest <= score <= 10:
             raise InvalidTelemetry(f"score must be an integer on the survey scale, not {score!r}")
         args = {
             "cid": cid,
@@ -163,6 +173,46 @@ class TelemetryStore(StoreCore):
         """Every response of the conversation still ``asked`` gets ``status``."""
         _check(status, END_STATUSES, "status")
         self.write_event("survey_ended", {"cid": cid, "status": status, "at": iso(at)})
+
+    def survey_not_asked(self, cid: str, reason: str) -> None:
+        """The conversation gets no survey, and why (``cooldown``, ``sampled_out``, ``staff``).
+        The first reason counts; none is kept once a survey started."""
+        _check(reason, NOT_SURVEYED, "reason")
+        self.write_event("survey_not_asked", {"cid": cid, "reason": reason})
+
+    def last_surveyed_at(
+        self, customer_key: str, metric: str | None = None, besides: str | None = None
+    ) -> datetime | None:
+        """When this customer (``ConversationInfo.customer_key``) was last asked a survey
+        question (``metric``, or any), in a conversation other than ``besides``; None if never."""
+
+        def read(s: Session) -> datetime | None:
+            query = (
+                select(func.max(SurveyResponse.asked_at))
+                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+                .where(Conversation.customer_key == customer_key)
+            )
+            if metric is not None:
+                query = query.where(SurveyResponse.metric == metric)
+            if besides is not None:
+                query = query.where(SurveyResponse.conversation_id != besides)
+            last: datetime | None = s.scalar(query)
+            return last
+
+        return self.run(read)
+
+    def transcript(self, cid: str, last: int | None = None) -> list[tuple[str, str]]:
+        """The conversation's stored turns, oldest first, as ``(by, redacted text)``; only the
+        ``last`` newest when given. Empty when none is kept (or its retention has passed)."""
+
+        def read(s: Session) -> list[tuple[str, str]]:
+            t = TranscriptTurn
+            query = select(t.by, t.text).where(t.conversation_id == cid).order_by(t.id.desc())
+            if last is not None:
+                query = query.limit(last)
+            return [(str(by), str(text)) for by, text in reversed(s.execute(query).all())]
+
+        return self.run(read)
 
     # -- handoffs ---------------------------------------------------------------------------
     def handoff_requested(
@@ -285,12 +335,21 @@ class TelemetryStore(StoreCore):
         key = self.customer_key(shop_customer_id)
         return forget_subject(self.run, self.outbox, (), set(), key, (shop_customer_id,), also)
 
-    def purge(self, cutoff: datetime, also: Sequence[ErasureTarget] = ()) -> dict[str, int]:
+    def purge(
+        self,
+        cutoff: datetime,
+        also: Sequence[ErasureTarget] = (),
+        transcripts_before: datetime | None = None,
+    ) -> dict[str, int]:
         """Retention: delete telemetry (and the ``also`` targets' data) from before
-        ``cutoff``. Returns counts removed by table."""
-        from cx_telemetry.erasure import purge_older_than
+        ``cutoff``, and transcript turns from before ``transcripts_before`` (their own,
+        shorter retention). Returns counts removed by table."""
+        from cx_telemetry.erasure import purge_older_than, purge_transcripts
 
         counts = self.run(lambda s: purge_older_than(s, cutoff))
+        if transcripts_before is not None:
+            removed = self.run(lambda s: purge_transcripts(s, transcripts_before))
+            counts["transcripts"] = counts.get("transcripts", 0) + removed
         for target in also:
             counts.update(target.purge(cutoff))
         return counts

@@ -33,6 +33,7 @@ def case_from_row(row: HandoffCase | None) -> Case | None:
         closed_by=row.closed_by,
         follow_up_offered=row.follow_up_offered,
         contact_email=row.contact_email,
+        no_survey=row.no_survey,
         staff_channel=row.staff_channel,
         card_ts=row.card_ts,
     )

@@ -206,6 +206,17 @@ class CaseRepository:
             (action, slack_user, agent, at),
         )
 
+    def mark_no_survey(
+        self, handoff_id: str, slack_user: str, agent: str, at: datetime | None = None
+    ) -> Transition:
+        """Staff's "No survey" on an open case; ``won`` only the first time."""
+        return self._transition(
+            handoff_id,
+            [HandoffCase.closed_at.is_(None), HandoffCase.no_survey.is_(False)],
+            {"no_survey": True},
+            ("no_survey", slack_user, agent, at or utcnow()),
+        )
+
     def offer_follow_up(self, handoff_id: str, at: datetime | None = None) -> Transition:
         """Mark a still-unclaimed case as timed out (customer offered a follow-up by e-mail)."""
         return self._transition(

@@ -44,7 +44,7 @@ from bot.handoff.values import (
 )
 from bot.messages import Address, BotReply, IncomingMessage, text_reply
 from bot.state.timer_store import Timer, TimerStore
-from bot.telemetry import Telemetry
+from bot.telemetry import Telemetry, customer_text, replies_text
 from bot.threads import DbThreads
 from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_TIMEOUT_TIMER
 
@@ -184,7 +184,7 @@ class HandoffRouter:
             return True
         self.stats["handoff_customer_messages"] += 1
         await self.staff.customer_said(case, msg.text)
-        await self.telemetry.note_turn(case.conversation_id, "customer")
+        await self.telemetry.note_turn(case.conversation_id, "customer", customer_text(msg.text))
         email = contact_email_in(msg.text)
         if email and email != case.contact_email:
             case = await self._keep_contact_email(case, email)
@@ -196,8 +196,9 @@ class HandoffRouter:
         """A message left after the follow-up offer: say it is kept, and where the reply goes."""
         to = email or case.contact_email
         text = LEFT_WITH_EMAIL_TEXT.format(email=to) if to else LEFT_NO_EMAIL_TEXT
-        if await self.delivery.deliver(address, [BotReply(text=text, buttons=(BACK_BUTTON,))]):
-            await self.telemetry.note_turn(case.conversation_id, "bot")
+        reply = BotReply(text=text, buttons=(BACK_BUTTON,))
+        if await self.delivery.deliver(address, [reply]):
+            await self.telemetry.note_turn(case.conversation_id, "bot", replies_text([reply]))
 
     async def _keep_contact_email(self, case: Case, email: str) -> Case:
         """Put the address the customer left on the case and its card, for a reply by e-mail."""

@@ -3,7 +3,9 @@
 Staff messages and card buttons arrive, as typed values, from the staff-desk adapter
 (``bot/channels/slack/staff_desk.py``). A reply in a waiting case claims it; Resolve hands the
 customer back to the bot and starts the survey; Return hands back without one. Resolve or
-Return on a case someone else claimed asks for confirmation first.
+Return on a case someone else claimed asks for confirmation first. No survey marks the case so
+that the customer gets no survey after it (kept on the case and on the conversation's telemetry,
+where the survey is decided).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from bot.handoff.values import (
 )
 from bot.idle import IdleTimers
 from bot.messages import Address, text_reply
-from bot.telemetry import Telemetry
+from bot.telemetry import Telemetry, replies_text
 from bot.threads import DbThreads
 from contract import HANDOFF_RESOLVED_INTENT
 
@@ -72,7 +74,7 @@ class StaffSide:
             return
         self.stats["handoff_agent_messages"] += 1
         await self.telemetry.handoff_agent_replied(case.handoff_id, at=self.clock())
-        await self.telemetry.note_turn(case.conversation_id, "agent")
+        await self.telemetry.note_turn(case.conversation_id, "agent", f"{name}: {msg.text}")
 
     async def on_staff_action(self, action: StaffAction) -> None:
         """A card button. Resolve/Return on a case someone else claimed asks first."""
@@ -95,6 +97,9 @@ class StaffSide:
                     case, action.user_id, f"Already claimed by {agent_display(case.agent)}."
                 )
             return
+        if action.kind == "no_survey":
+            await self._no_survey(case, action.user_id, label)
+            return
         if action.kind not in ("resolve", "return"):
             log.info("ignoring unknown staff action %r", action.kind)
             return
@@ -106,6 +111,20 @@ class StaffSide:
 
     async def _log(self, case: Case, action: str, user_id: str, label: str) -> None:
         await self.threads.write(self.cases.log_action, case.handoff_id, action, user_id, label)
+
+    async def _no_survey(self, case: Case, user_id: str, label: str) -> None:
+        marked = await self.threads.write(
+            self.cases.mark_no_survey, case.handoff_id, user_id, label, at=self.clock()
+        )
+        if not marked.won or marked.case is None:
+            return
+        await self.telemetry.no_survey(case.conversation_id)
+        await self.staff.card(marked.case)
+        await self.staff.thread(
+            marked.case,
+            f"No survey: {agent_display(label)} marked this case; the customer "
+            "gets no survey after it.",
+        )
 
     async def _claim(self, case: Case, user_id: str, name: str) -> Case | None:
         label = agent_label(name, user_id)
@@ -155,8 +174,10 @@ class StaffSide:
                 replies = []
             await self.delivery.deliver(address, replies)
             if replies:
-                await self.telemetry.note_turn(case.conversation_id, "bot")
+                await self.telemetry.note_turn(case.conversation_id, "bot", replies_text(replies))
             note = f"Resolved by {name}; the customer gets the survey."
+            if case.no_survey:
+                note = f"Resolved by {name}; no survey (marked No survey)."
         else:
             await self.delivery.deliver(address, [text_reply(RETURNED_TEXT.format(name=name))])
             note = f"Returned to the bot by {name}."

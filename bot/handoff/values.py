@@ -57,6 +57,7 @@ class Case:
     staff_channel: str | None
     card_ts: str | None
     contact_email: str | None = None  # left by the customer after the follow-up offer
+    no_survey: bool = False  # staff marked it: no survey for the customer after this case
 
     @property
     def is_open(self) -> bool:
@@ -118,7 +119,8 @@ class StaffMessage:
 
 @dataclass(frozen=True)
 class StaffAction:
-    """A card button: ``claim`` | ``resolve`` | ``return`` | ``dismiss``; ``confirmed`` when
+    """A card button: ``claim`` | ``resolve`` | ``return`` | ``dismiss`` | ``no_survey``;
+    ``confirmed`` when
     the second step of a Resolve/Return on someone else's case was pressed."""
 
     kind: str

@@ -104,6 +104,8 @@ class HandoffCase(GatewayBase):
     follow_up_offered: Mapped[bool] = mapped_column(default=False)
     # the address the customer left for a reply by e-mail (after the follow-up offer)
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # staff marked the case "No survey": the customer gets no survey after it
+    no_survey: Mapped[bool] = mapped_column(default=False)
     staff_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
 

@@ -39,6 +39,7 @@ from cx_telemetry.events.surveys import (
     survey_asked,
     survey_comment,
     survey_ended,
+    survey_not_asked,
 )
 
 APPLY: dict[str, Callable[[Session, Args], Any]] = {
@@ -53,6 +54,7 @@ APPLY: dict[str, Callable[[Session, Args], Any]] = {
         survey_answered,
         survey_comment,
         survey_ended,
+        survey_not_asked,
         handoff_requested,
         handoff_claimed,
         handoff_agent_replied,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cx_telemetry.events.common import Args, as_time, insert_for
 from cx_telemetry.events.customers import active_link, mark_recontacts
-from cx_telemetry.models import Conversation, SurveyResponse
+from cx_telemetry.models import Conversation, SurveyResponse, TranscriptTurn
 
 _DERIVED_OUTCOME = case(
     (Conversation.has_handoff.is_(True), "escalated"),
@@ -98,6 +98,8 @@ def note_turn(s: Session, a: Args) -> None:
     if a["by"] == "bot":
         values["last_bot_at"] = at
     s.execute(update(Conversation).where(Conversation.id == a["cid"]).values(**values))
+    if a.get("text"):  # already redacted by the store
+        s.add(TranscriptTurn(conversation_id=a["cid"], at=at, by=a["by"], text=a["text"]))
 
 
 def note_intent(s: Session, a: Args) -> None:

@@ -1,4 +1,5 @@
-"""Survey events: asked, answered (the first answer counts), a comment, ended."""
+"""Survey events: asked, answered (the first answer counts), a comment, ended, and why a
+conversation was not surveyed."""
 
 from __future__ import annotations
 
@@ -80,4 +81,18 @@ def survey_ended(s: Session, a: Args) -> None:
         update(SurveyResponse)
         .where(SurveyResponse.conversation_id == a["cid"], SurveyResponse.status == "asked")
         .values(status=a["status"])
+    )
+
+
+def survey_not_asked(s: Session, a: Args) -> None:
+    """The first reason counts, and none once a survey started (a late replay changes
+    nothing)."""
+    s.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == a["cid"],
+            Conversation.not_surveyed.is_(None),
+            Conversation.survey_started.is_(False),
+        )
+        .values(not_surveyed=a["reason"])
     )

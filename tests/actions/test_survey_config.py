@@ -52,6 +52,12 @@ def line_of(text: str, needle: str) -> int:
             "low_score_at_or_below: 5",
             "low_score_at_or_below must be within 1..4",
         ),
+        ("cooldown_days: 0", "cooldown_days: -3", "cooldown_days must be at least 0"),
+        ("  enabled: false", "  enabled: maybe", "nps.enabled must be true or false"),
+        ("  interval_days: 90", "  interval_days: 0", "nps.interval_days must be at least 1"),
+        ('    10: "Extremely likely"', '    7: "Fairly likely"', "name the ends of the scale"),
+        ("sample_rate: 1.0", "sample_rate: 1.5", "sample_rate must be from 0 to 1, not 1.5"),
+        ("sample_rate: 1.0", "sample_rate: half", "sample_rate must be a number"),
         (
             '      7: "Strongly agree"',
             '      8: "Strongly agree"',
@@ -97,3 +103,35 @@ def test_the_check_command_exits_non_zero_on_a_bad_file(
     assert main([str(bad)]) == 1
     assert "not valid YAML" in capsys.readouterr().err
     assert main([str(SHIPPED)]) == 0
+
+
+def test_hygiene_is_off_unless_set() -> None:
+    shipped = load_survey_config(SHIPPED)
+    assert (shipped.cooldown, shipped.sample_rate) == (timedelta(0), 1.0)
+    text = SHIPPED.read_text(encoding="utf-8")
+    bare = text.replace("cooldown_days: 0\n", "").replace("sample_rate: 1.0\n", "")
+    config = parse_survey_config(bare)
+    assert (config.cooldown, config.sample_rate) == (timedelta(0), 1.0)
+    set_ = parse_survey_config(
+        text.replace("cooldown_days: 0", "cooldown_days: 30").replace(
+            "sample_rate: 1.0", "sample_rate: 0.25"
+        )
+    )
+    assert (set_.cooldown, set_.sample_rate) == (timedelta(days=30), 0.25)
+
+
+def test_nps_is_off_by_default_and_asked_on_0_to_10_when_on() -> None:
+    shipped = load_survey_config(SHIPPED)
+    assert shipped.nps is None and shipped.nps_interval == timedelta(days=90)
+    assert shipped.next_metric("ces", nps=True) is None
+    text = SHIPPED.read_text(encoding="utf-8").replace("  enabled: false", "  enabled: true")
+    config = parse_survey_config(text.replace("interval_days: 90", "interval_days: 30"))
+    assert config.nps is not None and config.nps_interval == timedelta(days=30)
+    assert config.next_metric("ces") is None
+    assert config.next_metric("ces", nps=True) is config.nps
+    assert config.next_metric("nps", nps=True) is None and config.metric("nps") is config.nps
+    assert config.question_text(config.nps) == (
+        "How likely are you to recommend Brightcart to a friend?\n"
+        "0 = Not at all likely · 10 = Extremely likely"
+    )
+    assert config.text("intro_with_nps") == "Before you go: three quick questions, one tap each."

@@ -19,9 +19,11 @@ from bot import Settings
 from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore
 from bot.alerts.texts import ALREADY_TEXT, FOLLOW_UP_TEXT
-from bot.alerts.transcript import readable
+from bot.alerts.transcript import StoredTranscripts, readable
 from bot.state.database import GatewayDatabase
 from bot.state.schema import TimerRow
+from bot.telemetry import customer_text
+from bot.threads import DbThreads
 from cx_telemetry import TelemetryStore
 from cx_telemetry.detractors import LowScore
 from cx_telemetry.models import Conversation
@@ -291,6 +293,34 @@ def test_transcript_lines_are_redacted_and_survey_taps_named() -> None:
         "Customer: mail me at [email], card [card]"
     )
     assert readable("Bot: csat:1") == "Bot: csat:1"
+
+
+async def test_the_card_shows_the_stored_transcript_else_the_engines(
+    store: TelemetryStore,
+) -> None:
+    class Engine:
+        asked: list[str] = []
+
+        async def recent(self, conversation_id: str, sender_id: str | None) -> list[str]:
+            self.asked.append(conversation_id)
+            return ["Customer: from the engine"]
+
+    threads = DbThreads(sqlite=True)
+    engine = Engine()
+    source = StoredTranscripts(store, threads, engine)
+    cid = store.open_conversation(channel="telegram", customer_id="telegram:77")
+    store.note_turn(cid, "customer", text="mail me at ann@example.com")
+    store.note_turn(cid, "bot", text="Sorry! [Talk to a person]")
+    store.note_turn(cid, "customer", text=customer_text("csat:1"))
+    assert await source.recent(cid, "telegram:77") == [
+        "Customer: mail me at [email]",
+        "Bot: Sorry! [Talk to a person]",
+        "Customer: (tapped CSAT 1)",
+    ]
+    assert engine.asked == []
+    other = store.open_conversation(channel="telegram", customer_id="telegram:78")
+    assert await source.recent(other, "telegram:78") == ["Customer: from the engine"]
+    threads.close()
 
 
 def _low(key: str, customer: str, at: datetime) -> LowScore:

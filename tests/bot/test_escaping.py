@@ -178,6 +178,25 @@ def test_a_survey_question_is_one_compact_row_on_telegram() -> None:
         ]
 
 
+def test_the_nps_scale_is_two_rows_on_telegram_and_slack() -> None:
+    titles = {0: "0 · Not at all likely", 10: "10 · Extremely likely"}
+    scale = tuple(Button(titles.get(n, str(n)), f"nps:{n}") for n in range(11))
+    keyboard = keyboard_for(BotReply(text="How likely ...?", buttons=scale))
+    assert keyboard is not None
+    assert [[b.text for b in row] for row in keyboard.inline_keyboard] == [
+        ["0", "1", "2", "3", "4", "5"],
+        ["6", "7", "8", "9", "10"],
+    ]
+    assert keyboard.inline_keyboard[1][4].callback_data == "nps:10"
+    blocks = to_theirs(BotReply(text="How likely ...?", buttons=scale))[0]["blocks"]
+    rows = [b["elements"] for b in blocks if b["type"] == "actions"]
+    assert [[e["value"] for e in row] for row in rows] == [
+        [f"nps:{n}" for n in range(6)],
+        [f"nps:{n}" for n in range(6, 11)],
+    ]
+    assert rows[0][0]["text"]["text"] == "0 · Not at all likely"
+
+
 @settings(max_examples=150, deadline=None)
 @given(text=customer_text, buttons=buttons)
 def test_slack_replies_keep_every_block_kit_limit(text: str, buttons: list[Button]) -> None:

@@ -22,7 +22,7 @@ from bot.handoff.texts import CANCELLED_TEXT, NO_DESK_TEXT, TIMEOUT_TEXT
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
-from cx_telemetry.models import Handoff, SurveyResponse
+from cx_telemetry.models import Handoff, SurveyResponse, TranscriptTurn
 from tests.bot.conftest import Running, running, wait_for
 from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
@@ -214,7 +214,9 @@ async def test_whole_loop_telegram_customer_and_slack_staff(
     assert "customer request" in rendered and "contact_human_agent" in rendered
     assert "Customer: hello there" in rendered and "Bot: You said: hello there" in rendered
     assert store.pseudonym("telegram:42")[:8] in rendered and "Ann Example" in rendered
-    assert set(buttons(card)) == {"handoff_claim", "handoff_resolve", "handoff_return"}
+    assert set(buttons(card)) == {
+        "handoff_claim", "handoff_resolve", "handoff_return", "handoff_no_survey"
+    }  # fmt: skip
 
     # while waiting, the customer's messages reach the thread and the engine is not called
     rest_calls = len(fake_rasa.of("rest"))
@@ -309,6 +311,7 @@ async def test_timeout_offers_a_message_and_keeps_the_case_open(
     assert set(buttons({"blocks": last_card_blocks(fake_slack)})) == {
         "handoff_claim",
         "handoff_resolve",
+        "handoff_no_survey",
     }
     # the customer is with the assistant again
     assert await post(gw, message("where is my order")) == 200
@@ -595,3 +598,54 @@ async def test_hostile_and_long_customer_text_reaches_staff_literally(
     assert last["text"] == (
         'Ana: <b>Sorry!</b> See <a href="https://shop.example/returns">our returns page</a> 👋'
     )
+
+
+async def test_staff_mark_no_survey_on_the_card_and_the_customer_gets_none(
+    gw: Running,
+    fake_tg: FakeTelegram,
+    fake_slack: StaffSlack,
+    fake_rasa: HandoffEngine,
+    store: TelemetryStore,
+) -> None:
+    hid, ts = await escalate_on_telegram(gw, fake_tg, fake_slack)
+    await press(gw, "handoff_claim", hid, "UANA", ts)
+    await press(gw, "handoff_no_survey", hid, "UANA", ts)
+    blocks = last_card_blocks(fake_slack)
+    assert "None after this case (marked No survey)" in json.dumps(blocks)
+    assert "handoff_no_survey" not in buttons({"blocks": blocks})
+    assert "No survey: Ana marked this case" in " ".join(thread(fake_slack, ts))
+    await press(gw, "handoff_no_survey", hid, "UBO", ts)  # a second press changes nothing
+    await staff_says(gw, "Hi! Your order ships today.", ts)
+    assert await post(gw, message("my card is 4111 1111 1111 1111")) == 200
+    await wait_for(lambda: "4111 1111 1111 1111" in " ".join(thread(fake_slack, ts)))
+
+    await press(gw, "handoff_resolve", hid, "UANA", ts)
+    texts = sent_texts(fake_tg)
+    assert any("closed this chat" in t for t in texts)
+    assert not any("two quick questions" in t for t in texts)
+    assert "Resolved by Ana; no survey (marked No survey)." in thread(fake_slack, ts)[-1]
+    cid = handoff_row(store, hid).conversation_id
+    rows = store.run(
+        lambda s: s.scalars(
+            select(SurveyResponse).where(SurveyResponse.conversation_id == cid)
+        ).all()
+    )
+    assert rows == []
+    info = store.get_conversation(cid)
+    assert info is not None and info.not_surveyed == "staff"
+    trail = cases(store).actions(hid)
+    assert [a for a, _, _ in trail] == ["requested", "claim", "no_survey", "resolve"]
+    # the conversation's transcript, as the review queue shows it: every side, redacted
+    turns = store.run(
+        lambda s: [
+            (t.by, t.text)
+            for t in s.scalars(
+                select(TranscriptTurn)
+                .where(TranscriptTurn.conversation_id == cid)
+                .order_by(TranscriptTurn.id)
+            )
+        ]
+    )
+    assert ("customer", "hello there") in turns and ("bot", "You said: hello there") in turns
+    assert ("agent", "Ana: Hi! Your order ships today.") in turns
+    assert ("customer", "my card is [card]") in turns

@@ -42,14 +42,21 @@ def test_card_follows_the_case() -> None:
     assert f"Waiting for a person* (<!date^{since}^{{ago}}|7 min ago>)" in text
     assert "Ann Example (#abcdef01)" in text and "complaint" in text
     assert "track_order, complaint" in text and "Customer: message 19" in text
-    assert _buttons(waiting) == ["handoff_claim", "handoff_resolve", "handoff_return"]
+    assert _buttons(waiting) == [
+        "handoff_claim", "handoff_resolve", "handoff_return", "handoff_no_survey"
+    ]  # fmt: skip
+    marked = card_blocks(replace(CASE, no_survey=True), T0)
+    assert "None after this case (marked No survey)" in _text(marked)
+    assert "handoff_no_survey" not in _buttons(marked)
 
     offered = _text(card_blocks(replace(CASE, follow_up_offered=True), T0))
     assert "customer offered to leave a message" in offered
 
     claimed = replace(CASE, status="claimed", claimed_by="UANA", agent="Ana (UANA)")
     assert "Claimed by <@UANA>" in _text(card_blocks(claimed, T0))
-    assert _buttons(card_blocks(claimed, T0)) == ["handoff_resolve", "handoff_return"]
+    assert _buttons(card_blocks(claimed, T0)) == [
+        "handoff_resolve", "handoff_return", "handoff_no_survey"
+    ]  # fmt: skip
 
     for status, words in (
         ("resolved", "Resolved by <@UBO>"),
@@ -105,6 +112,8 @@ def test_staff_buttons_to_ours() -> None:
     assert parsed.delivery_key == "slack:action:UBO:9.1"
     claim = staff_action_to_ours(body, {"action_id": "handoff_claim", "value": "h"})
     assert claim is not None and claim.kind == "claim" and not claim.confirmed
+    no_survey = staff_action_to_ours(body, {"action_id": "handoff_no_survey", "value": "h"})
+    assert no_survey is not None and no_survey.kind == "no_survey"
     assert staff_action_to_ours(body, {"action_id": "rasa_button_0", "value": "x"}) is None
     assert staff_action_to_ours({}, action) is None
 

@@ -139,3 +139,39 @@ async def test_the_terminal_desk_works_a_console_case_from_its_own_process(
     ]  # fmt: skip
     await staff_services.stop()
     await chat.services.stop()
+
+
+async def test_nosurvey_on_the_terminal_desk_means_no_survey_after_the_case(
+    settings: Settings, store: TelemetryStore, fake_rasa: HandoffEngine
+) -> None:
+    chat = Chat(terminal_settings(settings), store)
+    desk_out = io.StringIO()
+    staff_services = Services(
+        replace(terminal_settings(settings), timer_poll_seconds=0),
+        telemetry_store=store,
+        state_db=GatewayDatabase(settings.state_db_url),
+        terminal_desk=True,
+    )
+    desk = StaffConsole(
+        staff_services.cases, staff_services.staff_side, "Ana", staff_services.clock, desk_out
+    )
+    await chat.say("hello there")
+    await chat.say("agent")
+    await desk.command("list")
+    await desk.command("open 1")
+    await desk.command("claim")
+    await desk.command("nosurvey")
+    assert "Desk: No survey: Ana marked this case" in desk_out.getvalue()
+    await desk.command("list")
+    assert desk_out.getvalue().splitlines()[-1].endswith("· no survey")
+    await desk.command("resolve")
+    await chat.services.timers.run_once()
+    lines = chat.lines()
+    assert "Ana from our support team has closed this chat" in lines[-1]
+    assert not any("How satisfied" in line for line in lines)
+    case = staff_services.cases.case(desk.listed[0])
+    assert case is not None and case.no_survey and case.conversation_id
+    info = store.get_conversation(case.conversation_id)
+    assert info is not None and info.not_surveyed == "staff"
+    await staff_services.stop()
+    await chat.services.stop()

@@ -192,7 +192,7 @@ def test_forget_a_shop_customer_reaches_every_linked_chat(store: TelemetryStore)
     counts = store.forget_shop_customer("C1001")
     assert counts == {
         "conversations": 3, "survey_responses": 1, "handoffs": 1, "verification_attempts": 1,
-        "clarifications": 0, "customer_links": 2, "outbox_events": 0,
+        "clarifications": 0, "transcripts": 0, "customer_links": 2, "outbox_events": 0,
     }  # fmt: skip
     with store.engine.connect() as conn:
         left = set(conn.scalars(select(Conversation.id)))

@@ -126,7 +126,7 @@ def test_cli_report_json_text_and_html(
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["overall"]["csat_pct"]["n"] == 2 and set(data["by"]) == {"telegram", "slack"}
-    assert data["metric_definitions_version"] == 2
+    assert data["metric_definitions_version"] == 3
     assert data["period"]["previous"] == {
         "since": "2026-02-21T00:00:00Z",
         "until": "2026-03-01T00:00:00Z",
@@ -238,3 +238,38 @@ def test_comment_thresholds_come_from_the_survey_file(
     period = Period()
     assert [g.intent for g in low_score_comments(store.engine, period)] == ["payment_issue"]
     assert low_score_comments(store.engine, period, {"csat": 1, "ces": 1}) == []
+
+
+def test_nps_in_json_terminal_and_html(store: TelemetryStore) -> None:
+    """NPS = % promoters (9-10) - % detractors (0-6): 3 promoters, 1 passive, 2 detractors of 6
+    answers is +16.7, by channel and segment too."""
+    build_world(store)
+    for n, (channel, score) in enumerate(
+        [
+            ("telegram", 10),
+            ("telegram", 9),
+            ("slack", 9),
+            ("slack", 7),
+            ("slack", 6),
+            ("telegram", 0),
+        ]
+    ):
+        cid = store.open_conversation(channel=channel, customer_id=f"{channel}:nps{n}", at=WEEK2)
+        store.note_intent(cid, "track_order", at=WEEK2)
+        store.survey_asked(cid, metric="nps", at=WEEK2)
+        store.survey_answered(cid, metric="nps", score=score, at=WEEK2 + timedelta(minutes=1))
+    r = build_report(store.engine, by="channel")
+    assert _v(r["overall"]["nps"]) == (16.667, 6)
+    lo, hi = r["overall"]["nps"]["ci95"]
+    assert -100 <= lo < 16.667 < hi <= 100
+    assert _v(r["by"]["telegram"]["nps"]) == (33.333, 3)  # 2 promoters, 1 detractor
+    assert _v(r["by"]["slack"]["nps"]) == (0.0, 3)  # 1 promoter, 1 passive, 1 detractor
+    assert _v(r["bot_vs_agent"]["bot"]["nps"]) == (16.667, 6)
+    assert r["distributions"]["nps"] == {str(s): int(s in (0, 6, 7, 10)) + 2 * (s == 9)
+                                         for s in range(11)}  # fmt: skip
+    data = collect(store.engine, Period())
+    text = render(data, "channel")
+    assert "NPS" in text and "+16.7" in text
+    html = page(data)
+    assert "NPS answers by score (0-10" in html and "+16.7" in html
+    assert "n = 6 answers" in html

@@ -71,6 +71,7 @@ def figures(
 ) -> dict[str, Any]:
     csat = [int(r["score"]) for r in resp if r["metric"] == "csat" and r["status"] == "answered"]
     ces = [int(r["score"]) for r in resp if r["metric"] == "ces" and r["status"] == "answered"]
+    nps = [int(r["score"]) for r in resp if r["metric"] == "nps" and r["status"] == "answered"]
     asked = [r for r in resp if r["metric"] == "csat"]
     support = [c for c in conv if c["last_support_intent"]]
     contained = [c for c in support if c["closed_at"] and c["has_handoff"] == "0"]
@@ -81,14 +82,28 @@ def figures(
         "csat_pct": share(sum(s >= 4 for s in csat), len(csat)),
         "ces_mean": mean([float(s) for s in ces], 1.0, 7.0),
         "ces_easy_pct": share(sum(s >= 5 for s in ces), len(ces)),
+        # % promoters minus % detractors, its interval that of the mean of +100/0/-100
+        "nps": nps_of(nps),
         "response_rate_pct": share(sum(r["status"] == "answered" for r in asked), len(asked)),
         "containment_pct": share(len(contained), len(support)),
         "escalation_pct": share(sum(c["has_handoff"] == "1" for c in support), len(support)),
         "handoff_wait_s": mean(durations["wait_s"], 0.0, None),
         "agent_first_response_s": mean(durations["first_response_s"], 0.0, None),
         "handle_time_s": mean(durations["handle_s"], 0.0, None),
-        "_raw": {"csat": csat, "ces": ces, **durations},
+        "_raw": {
+            "csat": csat,
+            "ces": ces,
+            "nps": [100.0 if s >= 9 else -100.0 if s <= 6 else 0.0 for s in nps],
+            **durations,
+        },
     }
+
+
+def nps_of(scores: list[int]) -> dict[str, Any]:
+    """NPS from the 0-10 answers: % promoters (9-10) minus % detractors (0-6)."""
+    pro, det = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+    points = [100.0 if s >= 9 else -100.0 if s <= 6 else 0.0 for s in scores]
+    return {**mean(points, -100, 100), "value": 100 * (pro - det) / len(scores)}
 
 
 def _same(got: dict[str, Any], want: dict[str, Any], tol: float) -> None:
@@ -130,6 +145,7 @@ def test_report_equals_the_recomputation_from_the_exports(
         assert change["significant"] == (math.erfc(abs(z) / math.sqrt(2)) < 0.05)
     for key, raw in (
         ("ces_mean", "ces"),
+        ("nps", "nps"),
         ("handoff_wait_s", "wait_s"),
         ("handle_time_s", "handle_s"),
     ):
@@ -153,6 +169,15 @@ def test_report_equals_the_recomputation_from_the_exports(
             share(sum(s >= 4 for s in csat), len(csat)),
             1e-3,
         )
+        nps = [int(r["score"]) for r in period if r["segment"] == segment and r["metric"] == "nps"
+               and r["status"] == "answered"]  # fmt: skip
+        _same(report["bot_vs_agent"][segment]["nps"], nps_of(nps), 1e-3)
+    by_channel = build_report(store.engine, since=SINCE, until=END, by="channel")["by"]
+    for channel in ("telegram", "slack"):
+        nps = [int(r["score"]) for r in period if r["channel"] == channel and r["metric"] == "nps"
+               and r["status"] == "answered"]  # fmt: skip
+        assert len(nps) > 30
+        _same(by_channel[channel]["nps"], nps_of(nps), 1e-3)
     convs = _in(conv, "opened_at", SINCE, END)
     bot_closed = [
         c for c in convs if c["last_support_intent"] and c["closed_at"] and c["has_handoff"] == "0"
@@ -168,6 +193,10 @@ def test_report_equals_the_recomputation_from_the_exports(
     # distributions and the synthetic count
     csat_scores = now["_raw"]["csat"]
     assert report["distributions"]["csat"] == {str(s): csat_scores.count(s) for s in range(1, 6)}
+    nps_scores = [
+        int(r["score"]) for r in period if r["metric"] == "nps" and r["status"] == "answered"
+    ]
+    assert report["distributions"]["nps"] == {str(s): nps_scores.count(s) for s in range(0, 11)}
     assert (
         report["period"]["synthetic_conversations"]
         == len(convs)

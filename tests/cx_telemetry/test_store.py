@@ -158,9 +158,11 @@ def test_handoff_lifecycle_first_event_wins(store: TelemetryStore) -> None:
 
 def test_bad_arguments_raise_before_any_io(store: TelemetryStore) -> None:
     with pytest.raises(InvalidTelemetry):
-        store.survey_asked("x", metric="nps")
+        store.survey_asked("x", metric="sus")
     with pytest.raises(InvalidTelemetry):
         store.survey_answered("x", metric="csat", score=0)
+    with pytest.raises(InvalidTelemetry):
+        store.survey_answered("x", metric="nps", score=11)
     with pytest.raises(InvalidTelemetry):
         store.note_turn("x", by="robot")
     with pytest.raises(InvalidTelemetry):
@@ -215,3 +217,31 @@ def test_two_processes_opening_the_same_customer_share_one_conversation(
         t.join(timeout=30)
     assert len(got) == 30 and len(set(got)) == 1
     assert not store.outbox.has_pending()
+
+
+def test_why_not_surveyed_first_reason_counts_never_after_a_survey(store: TelemetryStore) -> None:
+    cid = store.open_conversation("telegram", "telegram:1", at=T0)
+    store.survey_not_asked(cid, "cooldown")
+    store.survey_not_asked(cid, "staff")  # a replay or a later reason changes nothing
+    assert store.get_conversation(cid).not_surveyed == "cooldown"  # type: ignore[union-attr]
+    surveyed = store.open_conversation("telegram", "telegram:2", at=T0)
+    store.survey_asked(surveyed, "csat", at=T0)
+    store.survey_not_asked(surveyed, "staff")
+    assert store.get_conversation(surveyed).not_surveyed is None  # type: ignore[union-attr]
+    with pytest.raises(InvalidTelemetry):
+        store.survey_not_asked(cid, "tired")
+
+
+def test_last_surveyed_at_is_per_customer_and_metric(store: TelemetryStore) -> None:
+    first = store.open_conversation("telegram", "telegram:1", at=T0)
+    store.survey_asked(first, "csat", at=T0)
+    store.survey_asked(first, "ces", at=T0 + timedelta(minutes=1))
+    store.close_conversation(first, at=T0 + timedelta(minutes=2))
+    again = store.open_conversation("telegram", "telegram:1", at=T0 + timedelta(days=1))
+    key = store.get_conversation(again).customer_key  # type: ignore[union-attr]
+    assert key is not None
+    assert store.last_surveyed_at(key) == T0 + timedelta(minutes=1)
+    assert store.last_surveyed_at(key, metric="csat") == T0
+    assert store.last_surveyed_at(key, besides=first) is None
+    other = store.get_conversation(store.open_conversation("slack", "slack:D1:U1", at=T0))
+    assert other is not None and store.last_surveyed_at(str(other.customer_key)) is None

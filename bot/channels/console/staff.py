@@ -23,6 +23,7 @@ HELP = """Commands:
   claim              take the open case      note TEXT      an internal note
   resolve            close it (the customer gets the survey)
   return             hand the customer back to the assistant
+  nosurvey           no survey for the customer after this case
   help, quit         (add ! to resolve or return a case someone else claimed)
 Anything else you type is your reply to the customer of the open case."""
 
@@ -78,6 +79,8 @@ class StaffConsole:
             self._print(HELP)
         elif word in ("claim", "resolve", "return", "resolve!", "return!"):
             await self._act(word.rstrip("!"), confirmed=word.endswith("!"))
+        elif word == "nosurvey":
+            await self._act("no_survey", confirmed=False)
         elif word == "note":
             await self._note(rest.strip())
         else:
@@ -182,6 +185,8 @@ class StaffConsole:
             parts.append("intents: " + ", ".join(case.intents))
         if case.contact_email:
             parts.append(f"e-mail: {case.contact_email}")
+        if case.no_survey:
+            parts.append("no survey")
         return " · ".join(parts)
 
     def _print(self, text: str) -> None:

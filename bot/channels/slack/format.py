@@ -16,6 +16,7 @@ from typing import Any
 from bot.channels.slack.markup import fit, slack_to_plain
 from bot.messages import Address, BotReply, Button, IncomingMessage
 from bot.text import markdown_to_slack_mrkdwn, split_text
+from contract import parse_survey_payload
 
 BUTTON_ACTION = re.compile(r"^rasa_button_\d+$")
 BUTTONS_PER_ROW = 5  # Slack shows an actions block as one wrapping row; 5 keeps rows tidy
@@ -150,11 +151,22 @@ def usable_buttons(buttons: tuple[Button, ...]) -> list[tuple[str, str]]:
     return usable
 
 
+def _per_row(buttons: tuple[Button, ...], usable: int) -> int:
+    """Five buttons a row, except a long survey scale (NPS 0-10): two even rows, 0-5 and 6-10,
+    rather than five, five and a lonely 10."""
+    metrics = {(parse_survey_payload(b.payload) or ("", 0))[0] for b in buttons}
+    if usable > 2 * BUTTONS_PER_ROW and len(metrics) == 1 and "" not in metrics:
+        return (usable + 1) // 2
+    return BUTTONS_PER_ROW
+
+
 def button_blocks(reply: BotReply) -> list[dict[str, Any]]:
-    """Buttons in rows of five; action ids are unique within the message."""
+    """Buttons in rows of five (a long survey scale in two rows); action ids are unique within
+    the message."""
     buttons = usable_buttons(reply.buttons)
+    per_row = _per_row(reply.buttons, len(buttons))
     blocks = []
-    for row in range(0, len(buttons), BUTTONS_PER_ROW):
+    for row in range(0, len(buttons), per_row):
         elements = [
             {
                 "type": "button",
@@ -162,12 +174,12 @@ def button_blocks(reply: BotReply) -> list[dict[str, Any]]:
                 "value": value,
                 "action_id": f"rasa_button_{row + i}",
             }
-            for i, (title, value) in enumerate(buttons[row : row + BUTTONS_PER_ROW])
+            for i, (title, value) in enumerate(buttons[row : row + per_row])
         ]
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"rasa_buttons_{row // BUTTONS_PER_ROW}",
+                "block_id": f"rasa_buttons_{row // per_row}",
                 "elements": elements,
             }
         )

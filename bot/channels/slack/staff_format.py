@@ -20,7 +20,7 @@ from typing import Any
 from bot.channels.slack.markup import escape, fit, staff_to_markdown
 from bot.handoff.values import Case, StaffAction, StaffMessage, agent_display
 
-ACTION = re.compile(r"^handoff_(claim|resolve|return|dismiss)(_confirmed)?$")
+ACTION = re.compile(r"^handoff_(claim|resolve|return|dismiss|no_survey)(_confirmed)?$")
 SECTION_CHARS = 3000  # Slack's limit for a section's text
 FIELD_CHARS = 2000  # ... and for one of its fields
 TRANSCRIPT_CHARS = 2800  # the transcript's section, with room for its heading
@@ -83,6 +83,8 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
     if case.contact_email:
         email = fit(case.contact_email, 300)
         fields.append(f"*Contact e-mail*\n<mailto:{email}|{email}>")
+    if case.no_survey:
+        fields.append("*Survey*\nNone after this case (marked No survey)")
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": status_line(case, now)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
@@ -95,6 +97,8 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
         buttons.append(_button("Resolve", "handoff_resolve", case.handoff_id))
         if case.status != "follow_up":  # the customer is with the assistant already
             buttons.append(_button("Return to bot", "handoff_return", case.handoff_id))
+        if not case.no_survey:
+            buttons.append(_button("No survey", "handoff_no_survey", case.handoff_id))
         blocks.append({"type": "actions", "block_id": CARD_BLOCK, "elements": buttons})
     blocks.append(
         {

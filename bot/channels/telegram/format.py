@@ -196,16 +196,20 @@ def custom_call(custom: Any) -> TelegramCall:
 
 def keyboard_for(reply: BotReply) -> InlineKeyboardMarkup | None:
     """One button per row (titles stay readable on phones), except a survey question's scale:
-    its numbers in one compact row (the question names the ends of the scale)."""
+    its numbers in one compact row, or two for a long one like NPS 0-10 (the question names the
+    ends of the scale)."""
     buttons = usable_buttons(reply.buttons)
     if not buttons:
         return None
-    if is_scale(reply.buttons) and len(buttons) <= BUTTONS_PER_ROW:
-        row = [
+    if is_scale(reply.buttons) and len(buttons) <= 2 * BUTTONS_PER_ROW:
+        numbers = [
             InlineKeyboardButton(title.split(" · ", 1)[0], callback_data=data)
             for title, data in buttons
         ]
-        return InlineKeyboardMarkup([row])
+        if len(numbers) <= BUTTONS_PER_ROW:
+            return InlineKeyboardMarkup([numbers])
+        half = (len(numbers) + 1) // 2  # NPS 0-10: 0-5 over 6-10
+        return InlineKeyboardMarkup([numbers[:half], numbers[half:]])
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(title, callback_data=data)] for title, data in buttons]
     )

@@ -62,6 +62,7 @@ def test_tables_made_by_older_telemetry_revisions_are_adopted_with_their_rows(
     GatewayBase.metadata.create_all(db.engine)  # as telemetry revisions 0001-0002 left them:
     with db.engine.begin() as conn:  # no contact_email yet, and a case waiting
         conn.execute(text("ALTER TABLE handoff_cases DROP COLUMN contact_email"))
+        conn.execute(text("ALTER TABLE handoff_cases DROP COLUMN no_survey"))  # g0006's
         conn.execute(
             text(
                 "INSERT INTO handoff_cases (handoff_id, sender_id, channel, address, intents,"
@@ -74,4 +75,6 @@ def test_tables_made_by_older_telemetry_revisions_are_adopted_with_their_rows(
     assert _diffs(db.engine) == []
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT handoff_id FROM handoff_cases")).scalar() == "h1"
+        no_survey = conn.execute(text("SELECT no_survey FROM handoff_cases")).scalar()
+        assert no_survey in (False, 0)
     db.dispose()
