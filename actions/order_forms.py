@@ -25,9 +25,9 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import identity
+from actions import identity, order_proof
 from actions.backend import BackendError, Order, OrderStatus, ShopBackend
-from actions.context import NEW_QUESTION_CONFIDENCE, backend, chat_of, latest_intent, verification
+from actions.context import NEW_QUESTION_CONFIDENCE, backend, latest_intent
 from actions.form_turns import (
     ANSWERED_IN_FORM,
     REQUESTED_SLOT,
@@ -37,9 +37,9 @@ from actions.form_turns import (
     interruption,
 )
 from actions.identity import CUSTOMER_EMAIL, UNLOCKED_ORDER, VERIFICATION_CODE, Access
-from actions.order_answers import PERSON, Reply, needs_a_return
+from actions.order_answers import PERSON, needs_a_return
 from actions.order_reading import ORDER_FORMS, chosen_items, read_order_message
-from actions.verification import LockedOut, VerificationError
+from actions.verification import VerificationError
 
 logger = logging.getLogger(__name__)
 
@@ -182,78 +182,23 @@ class _OrderValidation(FormValidationAction, ABC):
             return [*events, *sent]
         return [*events, SlotSet(REQUESTED_SLOT, steps[0] if steps else None)]
 
-    # -- proving it is theirs --------------------------------------------------------------
+    # -- proving it is theirs (actions.order_proof) -------------------------------------------
     async def email(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """The order's e-mail, typed: right, the order is taken; wrong (or no such order), the
-        same answer either way, until the lockout."""
-        order_id = str(tracker.get_slot("order_id") or "")
-        numbers = read_order_message("", tracker.latest_message.get("entities") or [])
-        if numbers.order_id and numbers.order_id != order_id:
-            return await self.accept(dispatcher, tracker, numbers.order_id)
-        typed = identity.typed_email(tracker)
-        if typed is None:
-            return self.not_given(dispatcher, tracker, identity.not_an_email(order_id))
-        try:
-            check = await identity.blocking(
-                verification().check_order_email, chat_of(tracker), order_id, typed
-            )
-        except LockedOut as locked:
-            identity.say(dispatcher, identity.lockout(locked.until))
-            return self.leave("unverified")
-        except (VerificationError, BackendError):
-            logger.exception("order e-mail not checked for %s", order_id)
-            identity.say(dispatcher, (identity.UNAVAILABLE, [PERSON]))
-            return self.leave("unverified")
-        if check.order is None:
-            if check.locked_until is not None:
-                identity.say(dispatcher, identity.lockout(check.locked_until))
-                return self.leave("unverified")
-            identity.say(dispatcher, identity.no_match(order_id))
-            return [SlotSet(CUSTOMER_EMAIL, None), SlotSet(REQUESTED_SLOT, CUSTOMER_EMAIL)]
-        return await self.accept(dispatcher, tracker, order_id, email=typed)
+        return await order_proof.email_step(self, dispatcher, tracker)
 
     async def code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        """The mailed code, typed: right, the chat is verified and the form goes on to the Yes."""
-        order_id = str(tracker.get_slot("order_id") or "")
-        numbers = read_order_message("", tracker.latest_message.get("entities") or [])
-        if numbers.order_id and numbers.order_id != order_id:
-            return await self.accept(dispatcher, tracker, numbers.order_id)
-        typed = identity.typed_code(tracker)
-        if typed is None:
-            email = tracker.get_slot(CUSTOMER_EMAIL)
-            return self.not_given(dispatcher, tracker, identity.code_please(email))
-        step, customer = await identity.check_code(dispatcher, tracker, typed, order_id)
-        if step is identity.CodeStep.STOP:
-            return self.leave("unverified")
-        if step is identity.CodeStep.AGAIN or customer is None:
-            return [SlotSet(VERIFICATION_CODE, None), SlotSet(REQUESTED_SLOT, VERIFICATION_CODE)]
+        return await order_proof.code_step(self, dispatcher, tracker)
+
+    def after_proof(self, tracker: Tracker) -> list[EventType]:
+        """The chat was just verified: the steps the order still needs (the items, the Yes)."""
         order = _order_of(tracker)
         steps = form_steps(self.form, order, backend()) if order else []
+        items = list(order.items) if order and "return_items" not in steps else None
         return [
             SlotSet(VERIFICATION_CODE, None),
             SlotSet("order_attempts", 0),
-            SlotSet(
-                "return_items", None if "return_items" in steps or not order else list(order.items)
-            ),
+            SlotSet("return_items", items),
             SlotSet(REQUESTED_SLOT, steps[0] if steps else None),
-        ]
-
-    def not_given(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, again: Reply
-    ) -> list[EventType]:
-        """Neither an e-mail nor a code: a question goes to the rules, "no" ends the form, and
-        anything else is asked once more (then the form ends)."""
-        intent, confidence = latest_intent(tracker)
-        turn = interruption(self.form, intent, confidence, ANSWERED_IN_FORM - {"deny"})
-        if turn is not None:
-            return turn
-        attempts = int(tracker.get_slot("order_attempts") or 0) + 1
-        if intent == "deny" or attempts > MAX_REFUSALS:
-            return self.leave("no_proof")
-        identity.say(dispatcher, again)
-        return [
-            SlotSet("order_attempts", attempts),
-            SlotSet(REQUESTED_SLOT, tracker.get_slot(REQUESTED_SLOT)),
         ]
 
     def refuse(
@@ -270,15 +215,7 @@ class _OrderValidation(FormValidationAction, ABC):
             SlotSet(REQUESTED_SLOT, "order_id"),
         ]
 
-    @staticmethod
-    def leave(reason: str) -> list[EventType]:
-        """End the form without an order; the answer action helps another way."""
-        return [
-            SlotSet("order_id", None),
-            SlotSet("offered_order", None),
-            SlotSet("order_help", reason),
-            SlotSet(REQUESTED_SLOT, None),
-        ]
+    leave = staticmethod(order_proof.leave)
 
     # -- which items (a return of an order with several) --------------------------------------
     def items(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
