@@ -61,6 +61,7 @@ run: setup $(MODEL)
 	@scripts/run.sh
 
 chat: $(APP_VENV)/.installed
+	@echo "Verification codes are mailed to: $$($(PY) -m actions.verification mail-location)"
 	@$(PY) -m bot chat
 
 staff: $(APP_VENV)/.installed

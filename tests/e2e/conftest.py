@@ -1,5 +1,7 @@
 """The real stack: the trained Rasa engine and the action server as subprocesses, the gateway
-in-process, the fake Telegram and Slack APIs on 127.0.0.1. `make test` trains before pytest."""
+in-process, the fake Telegram and Slack APIs on 127.0.0.1, and a real local SMTP server
+(``tests/fakes/smtp.py``) the shop mails verification codes through. `make test` trains before
+pytest."""
 
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 
+from actions.verification.codes import read_code
+from actions.verification.database import VerificationDatabase
 from bot import Settings
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
 from tests.bot.fakes import FakeSlack, FakeTelegram
+from tests.fakes.smtp import FakeSmtp, write_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -41,6 +47,14 @@ class Stack:
     rasa_url: str
     env: dict[str, str]
     telemetry: TelemetrySettings
+    mail: FakeSmtp | None = None
+
+    def code_for(self, email: str) -> str:
+        """The newest verification code the shop mailed to ``email``."""
+        assert self.mail is not None, "this stack runs without the SMTP server"
+        codes = [read_code(str(m["Subject"])) for m in self.mail.messages if str(m["To"]) == email]
+        assert codes and codes[-1], f"no code mailed to {email}"
+        return str(codes[-1])
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
@@ -90,6 +104,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     TelemetryStore.from_settings(telemetry).migrate()
     GatewayDatabase(telemetry.db_url).migrate()  # the gateway's tables, same file
+    VerificationDatabase(telemetry.db_url).migrate()  # verified chats, codes, guesses
+    ca = trustme.CA()
+    mail = FakeSmtp(ca).start()
     actions_port, engine_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -101,6 +118,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
         **engine_stores(work),
+        "SMTP_URL": mail.url(),
+        "SMTP_CA_FILE": str(write_ca(ca, work)),
     }
     logs = [work / "actions.log", work / "engine.log"]
     procs = [
@@ -115,8 +134,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         wait_until_up(
             f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240
         )
-        yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry)
+        yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry, mail)
     finally:
+        mail.stop()
         for proc in procs:
             proc.terminate()
         for proc in procs:

@@ -28,7 +28,16 @@ from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.test_telegram import message, post, sent_texts
 from tests.databases import PG_URL
 
-from .conftest import MODEL, RASA, RASA_TOKEN, ROOT, Stack, _wait, free_port, gateway_settings
+from .conftest import (
+    MODEL,
+    RASA,
+    RASA_TOKEN,
+    ROOT,
+    Stack,
+    free_port,
+    gateway_settings,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.engine
 
@@ -131,9 +140,9 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, tracker_db: str) -> Itera
     ]  # fmt: skip
     urls = [f"http://127.0.0.1:{port}" for port in engine_ports]
     try:
-        _wait(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
         for url, proc, log in zip(urls, procs[1:], logs[1:], strict=True):
-            _wait(f"{url}/status?token={RASA_TOKEN}", proc, log, 300)
+            wait_until_up(f"{url}/status?token={RASA_TOKEN}", proc, log, 300)
         yield Replicas(urls, procs[1:], Stack(urls[0], env, telemetry))
     finally:
         for proc in procs:
