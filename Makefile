@@ -94,5 +94,9 @@ bench-telemetry: $(APP_VENV)/.installed
 bench-gateway: setup $(MODEL)
 	benchmarks/with_engine.sh $(PY) benchmarks/bench_gateway.py
 
+# Engine CPU per message with Rasa as is and with nlu_components/serving.py, per phase of a turn.
+profile-engine: setup $(MODEL)
+	$(RASA_VENV)/bin/python benchmarks/profile_engine.py --figure var/engine-cpu.png
+
 clean:
 	rm -rf models var/results var/bench
