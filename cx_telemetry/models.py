@@ -230,3 +230,15 @@ class Clarification(Base):
     picked_at: Mapped[datetime | None]
     model_version: Mapped[str | None] = mapped_column(String(64))
     synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class ConversationAlias(Base):
+    """An id handed out while the database was down (``open_conversation`` from the outbox),
+    for a customer who already had an open conversation: on replay the id becomes an alias of
+    that conversation, and every event for it lands there, so an outage never splits one."""
+
+    __tablename__ = "conversation_aliases"
+
+    alias_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime]

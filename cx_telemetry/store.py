@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
+from cx_telemetry.events.common import real_conversation_id
 from cx_telemetry.models import Conversation, Handoff
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
@@ -97,12 +98,12 @@ class TelemetryStore(StoreCore):
         """Current state of a conversation, or None if unknown."""
 
         def read(s: Session) -> ConversationInfo | None:
-            c = s.get(Conversation, cid)
+            c = s.get(Conversation, real_conversation_id(s, cid))
             if c is None:
                 return None
             open_h = s.scalar(
                 select(Handoff.id).where(
-                    Handoff.conversation_id == cid, Handoff.resolved_at.is_(None)
+                    Handoff.conversation_id == c.id, Handoff.resolved_at.is_(None)
                 )
             )
             return ConversationInfo.of(c, handoff_open=open_h is not None)
