@@ -37,6 +37,7 @@ from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
 from bot.handoff.staff_desk import StaffDesk, StaffNotices
+from bot.health import Health
 from bot.idle import IdleTimers
 from bot.inbox import Inbox, InboxHandler, InboxWorker
 from bot.kept import DrainWhenReady, KeptMessages
@@ -250,6 +251,14 @@ class Services:
         if self.telegram is not None:
             inbox_handlers["telegram"] = self.telegram.handle
         self.inbox_worker = InboxWorker(self.inbox, inbox_handlers)
+        self.health = Health(
+            self.engine,
+            self.inbox,
+            self.timer_store,
+            self.threads,
+            self.telemetry_store.outbox,
+            self.durable_timers,
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -322,6 +331,10 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         ready = all(checks.values())
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
+    async def health(request: Request) -> Response:
+        healthy, report = await services.health.report()
+        return JSONResponse({"healthy": healthy, **report}, status_code=200 if healthy else 503)
+
     async def metrics(request: Request) -> Response:
         lines = [f"gateway_{name} {value}" for name, value in sorted(services.stats.items())]
         return PlainTextResponse("\n".join(lines) + "\n")
@@ -340,6 +353,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/webhooks/telegram", telegram, methods=["POST"]),
             Route("/webhooks/slack", slack, methods=["POST"]),

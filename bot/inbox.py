@@ -50,9 +50,13 @@ class Inbox:
         """Before the platform's 200: True for a new delivery, now durable and being worked on;
         False for a duplicate. Raises ``StateUnavailable`` on an outage: answer 503, so the
         platform delivers again."""
-        accepted = await self.threads.write(
-            self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
-        )
+        try:
+            accepted = await self.threads.write(
+                self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
+            )
+        except Exception:
+            self.stats["webhooks_refused"] += 1
+            raise
         if accepted.item is not None:
             self.inflight.spawn(self.work(accepted.item, handler))
         return accepted.first

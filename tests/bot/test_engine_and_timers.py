@@ -171,3 +171,24 @@ async def test_kept_messages_are_answered_within_5_s_of_the_engine_answering_aga
         assert asyncio.get_running_loop().time() - back < 5
     assert sorted(sent_texts(fake_tg)[2:]) == ["You said: first", "You said: second"]
     assert gw.services.stats["messages_kept"] == 2
+
+
+async def test_health_reports_the_engine_the_inbox_and_what_waits(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
+    r = await gw.client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {
+        "healthy": True,
+        "engine": {"url": fake_rasa.url, "ready": True},
+        "database": True,
+        "inbox": {"waiting": 0},
+        "kept_messages": 0,
+        "telemetry_outbox": {"pending": 0, "dead": 0},
+        "timer_outbox": {"pending": 0},
+    }
+    fake_rasa.down = True
+    assert await post(gw, message("anyone there?")) == 200
+    r = await gw.client.get("/health")
+    assert r.status_code == 503
+    assert r.json()["engine"]["ready"] is False and r.json()["kept_messages"] == 1
