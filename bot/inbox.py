@@ -69,11 +69,25 @@ class Inbox:
                 self.stats["messages_lost"] += 1
                 await self.threads.write(self.store.drop, item)
                 return
+            renewing = asyncio.create_task(self._keep_leased(item))
             try:
                 await handler(item.payload)
             except Exception:
                 log.exception("inbox row %s (%s) failed", item.id, item.channel)
+            finally:
+                renewing.cancel()
             item = await self._finish(item)
+
+    async def _keep_leased(self, item: InboxItem) -> None:
+        """A slow engine must not make another gateway think we died: renew the lease while
+        the row is being worked on."""
+        every = self.store.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.threads.write(self.store.extend, item, self.clock())
+            except Exception:
+                log.warning("could not renew the lease of inbox row %s", item.id)
 
     async def _finish(self, item: InboxItem) -> InboxItem | None:
         # The reply is out: a lost "done" only means a duplicate after the lease, so retry it

@@ -107,6 +107,19 @@ class InboxStore:
 
         return self.db.run(write)
 
+    def extend(self, item: InboxItem, now: datetime) -> bool:
+        """Renew our lease on a row still being worked on; False if it is no longer ours."""
+
+        def write(s: Session) -> bool:
+            result = s.execute(
+                update(InboxRow)
+                .where(InboxRow.id == item.id, InboxRow.claimed_by == self.owner)
+                .values(claimed_until=now + self.lease)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+        return self.db.run(write)
+
     def drop(self, item: InboxItem) -> None:
         """Give up on a row (it failed too often)."""
         self.db.run(lambda s: s.execute(delete(InboxRow).where(InboxRow.id == item.id)))
