@@ -191,7 +191,7 @@ class Services:
             self.idle,
             kept,
             self.stats,
-            SurveyTaps(self.engine, self.delivery),
+            SurveyTaps(self.engine, self.delivery, self.telemetry),
         )
         handlers = {
             IDLE_TIMER: self.idle.fire,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
 from cx_telemetry.events.common import real_conversation_id
-from cx_telemetry.models import Conversation, Handoff
+from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
@@ -192,6 +192,26 @@ class TelemetryStore(StoreCore):
         _check(outcome, HANDOFF_OUTCOMES, "outcome")
         self.write_event(
             "handoff_resolved", {"hid": hid, "agent": agent, "outcome": outcome, "at": iso(at)}
+        )
+
+    def asked_survey(self, channel: str, customer_id: str, metric: str) -> str | None:
+        """The customer's open conversation on ``channel`` whose ``metric`` question is asked
+        and unanswered (for a tap the engine can no longer place), else None."""
+        who = self.pseudonym(customer_id)
+        return self.read(
+            lambda s: s.scalar(
+                select(SurveyResponse.conversation_id)
+                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.customer == who,
+                    Conversation.closed_at.is_(None),
+                    SurveyResponse.metric == metric,
+                    SurveyResponse.status == "asked",
+                )
+                .order_by(SurveyResponse.asked_at.desc())
+                .limit(1)
+            )
         )
 
     def open_handoff(self, cid: str) -> HandoffInfo | None:
