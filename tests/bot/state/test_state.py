@@ -131,3 +131,24 @@ def test_gateway_state_raises_when_the_database_is_down(down_db: GatewayDatabase
         DeliveryKeys(down_db).first_delivery("k")
     with pytest.raises(StateUnavailable):
         TimerStore(down_db).claim_due(now=T0, owner="gw")
+
+
+def test_updates_of_one_chat_accepted_at_once_by_two_gateways_lease_only_one(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    lease = timedelta(seconds=90)
+    stores = [InboxStore(state_db, "gw-a", lease), InboxStore(second_db, "gw-b", lease)]
+    results: list[bool] = []
+    start = threading.Barrier(8)
+
+    def accept(n: int) -> None:
+        start.wait()
+        got = stores[n % 2].accept(f"telegram:update:{n}", "telegram", "telegram:7", {"n": n}, T0)
+        results.append(got.item is not None)
+
+    threads = [threading.Thread(target=accept, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]  # one at a time per chat, whoever came first
