@@ -37,9 +37,10 @@ from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
 from bot.handoff.staff_desk import StaffDesk, StaffNotices
+from bot.health import Health
 from bot.idle import IdleTimers
 from bot.inbox import Inbox, InboxHandler, InboxWorker
-from bot.kept import KeptMessages
+from bot.kept import DrainWhenReady, KeptMessages
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.state.database import GatewayDatabase
@@ -49,10 +50,12 @@ from bot.state.timer_store import TimerStore
 from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
 from bot.threads import DbThreads
+from bot.timer_outbox import DurableTimers
 from bot.timers import TimerWorker
 from contract import HANDOFF_TIMEOUT_TIMER, IDLE_TIMER, REPLAY_TIMER_PREFIX, utcnow
 from cx_telemetry import TelemetryStore
 from cx_telemetry.detractors import low_scores_since
+from cx_telemetry.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +118,11 @@ class Services:
         desk: StaffDesk | None = TerminalDesk(self.cases) if in_terminal else slack_desk
         staff = StaffNotices(desk)
         # -- conversations, the handoff desk and the pipeline ------------------------------
+        self.durable_timers = DurableTimers(
+            self.timer_store, self.threads, Outbox(s.timer_outbox_dir), self.stats
+        )
         self.idle = IdleTimers(
-            self.timer_store,
-            self.threads,
+            self.durable_timers,
             self.engine,
             self.delivery,
             self.telemetry,
@@ -127,12 +132,14 @@ class Services:
             retry_after=timedelta(seconds=s.replay_delay_seconds),
         )
         kept = KeptMessages(
-            self.timer_store,
-            self.threads,
+            self.durable_timers,
             self.stats,
             clock,
             s.replay_delay_seconds,
             s.replay_max_delay_seconds,
+        )
+        self.drain_kept = DrainWhenReady(
+            self.timer_store, self.threads, self.engine, clock, self.stats
         )
         lifecycle = CaseLifecycle(
             self.engine, self.telemetry, staff, self.timer_store, self.threads
@@ -186,7 +193,7 @@ class Services:
             self.idle,
             kept,
             self.stats,
-            SurveyTaps(self.engine, self.delivery),
+            SurveyTaps(self.engine, self.delivery, self.telemetry),
         )
         handlers = {
             IDLE_TIMER: self.idle.fire,
@@ -197,6 +204,7 @@ class Services:
             handlers[MAILBOX_TIMER_PREFIX] = console.from_mailbox
         self.timers = TimerWorker(
             self.timer_store,
+            self.durable_timers,
             self.threads,
             handlers,
             owner=s.instance_id,
@@ -245,6 +253,14 @@ class Services:
         if self.telegram is not None:
             inbox_handlers["telegram"] = self.telegram.handle
         self.inbox_worker = InboxWorker(self.inbox, inbox_handlers)
+        self.health = Health(
+            self.engine,
+            self.inbox,
+            self.timer_store,
+            self.threads,
+            self.telemetry_store.outbox,
+            self.durable_timers,
+        )
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -255,6 +271,10 @@ class Services:
         if self.settings.timer_poll_seconds > 0:
             self._tasks.append(
                 asyncio.create_task(self.timers.run(self.settings.timer_poll_seconds))
+            )
+        if self.settings.timer_poll_seconds > 0 and self.settings.engine_probe_seconds > 0:
+            self._tasks.append(
+                asyncio.create_task(self.drain_kept.run(self.settings.engine_probe_seconds))
             )
         if self.settings.inbox_poll_seconds > 0:
             self._tasks.append(
@@ -315,6 +335,10 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         ready, checks = await services.ready()
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
+    async def health(request: Request) -> Response:
+        healthy, report = await services.health.report()
+        return JSONResponse({"healthy": healthy, **report}, status_code=200 if healthy else 503)
+
     async def metrics(request: Request) -> Response:
         lines = [f"gateway_{name} {value}" for name, value in sorted(services.stats.items())]
         return PlainTextResponse("\n".join(lines) + "\n")
@@ -333,6 +357,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/webhooks/telegram", telegram, methods=["POST"]),
             Route("/webhooks/slack", slack, methods=["POST"]),

@@ -14,9 +14,9 @@ from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineUnavailable
 from bot.messages import Address
-from bot.state.timer_store import Timer, TimerStore
+from bot.state.timer_store import Timer
 from bot.telemetry import Telemetry, replies_text
-from bot.threads import DbThreads
+from bot.timer_outbox import DurableTimers
 from contract import IDLE_INTENT, IDLE_TIMER
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,7 @@ log = logging.getLogger(__name__)
 class IdleTimers:
     """Schedules (one pending timer per conversation, moved by every answer) and fires them."""
 
-    timers: TimerStore
-    threads: DbThreads
+    timers: DurableTimers
     engine: EngineClient
     delivery: Delivery
     telemetry: Telemetry
@@ -39,8 +38,8 @@ class IdleTimers:
     async def schedule(
         self, address: Address | dict[str, Any], cid: str | None, delay: timedelta | None = None
     ) -> None:
-        """(Re)start the conversation's idle timer. Never raises: a failure is logged and
-        counted, and the conversation goes on without its idle survey."""
+        """(Re)start the conversation's idle timer. Never raises: with the database down the
+        timer waits in the outbox; only a failing disk too loses it (logged and counted)."""
         if cid is None:
             return
         payload = {
@@ -49,7 +48,7 @@ class IdleTimers:
         }
         due = self.clock() + (self.timeout if delay is None else delay)
         try:
-            await self.threads.write(self.timers.schedule, IDLE_TIMER, cid, due, payload)
+            await self.timers.schedule(IDLE_TIMER, cid, due, payload)
         except Exception:
             log.exception("could not schedule the idle timer")
             self.stats["timer_schedule_failed"] += 1

@@ -50,9 +50,13 @@ class Inbox:
         """Before the platform's 200: True for a new delivery, now durable and being worked on;
         False for a duplicate. Raises ``StateUnavailable`` on an outage: answer 503, so the
         platform delivers again."""
-        accepted = await self.threads.write(
-            self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
-        )
+        try:
+            accepted = await self.threads.write(
+                self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
+            )
+        except Exception:
+            self.stats["webhooks_refused"] += 1
+            raise
         if accepted.item is not None:
             self.inflight.spawn(self.work(accepted.item, handler))
         return accepted.first
@@ -65,11 +69,25 @@ class Inbox:
                 self.stats["messages_lost"] += 1
                 await self.threads.write(self.store.drop, item)
                 return
+            renewing = asyncio.create_task(self._keep_leased(item))
             try:
                 await handler(item.payload)
             except Exception:
                 log.exception("inbox row %s (%s) failed", item.id, item.channel)
+            finally:
+                renewing.cancel()
             item = await self._finish(item)
+
+    async def _keep_leased(self, item: InboxItem) -> None:
+        """A slow engine must not make another gateway think we died: renew the lease while
+        the row is being worked on."""
+        every = self.store.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.threads.write(self.store.extend, item, self.clock())
+            except Exception:
+                log.warning("could not renew the lease of inbox row %s", item.id)
 
     async def _finish(self, item: InboxItem) -> InboxItem | None:
         # The reply is out: a lost "done" only means a duplicate after the lease, so retry it

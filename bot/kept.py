@@ -1,8 +1,11 @@
 """Customer messages kept while the engine is down: each is a durable timer, so any gateway
-replays it (``Pipeline.replay``) when its time comes, with a growing delay between attempts."""
+replays it (``Pipeline.replay``) when its time comes, with a growing delay between attempts.
+:class:`DrainWhenReady` watches the engine while messages are kept and makes them all due the
+moment it answers again, so they do not wait out the backoff."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections import Counter
@@ -11,9 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.engine_client import EngineClient
 from bot.messages import IncomingMessage
 from bot.state.timer_store import TimerStore
 from bot.threads import DbThreads
+from bot.timer_outbox import DurableTimers
 from contract import REPLAY_TIMER_PREFIX
 
 log = logging.getLogger(__name__)
@@ -23,8 +28,7 @@ log = logging.getLogger(__name__)
 class KeptMessages:
     """Keeps messages as replay timers, each attempt further apart."""
 
-    timers: TimerStore
-    threads: DbThreads
+    timers: DurableTimers
     stats: Counter[str]
     clock: Callable[[], datetime]
     first_delay_seconds: float
@@ -52,14 +56,51 @@ class KeptMessages:
             self.max_delay_seconds,
         )
         try:
-            await self.threads.write(
-                self.timers.schedule,
+            await self.timers.schedule(
                 f"{REPLAY_TIMER_PREFIX}{payload['key']}",
                 timer_cid,
                 self.clock() + timedelta(seconds=delay),
                 {**payload, "attempt": attempt},
             )
-            self.stats["messages_kept"] += 1
+            if attempt == 0:
+                self.stats["messages_kept"] += 1
+            else:
+                self.stats["messages_kept_again"] += 1
         except Exception:
             log.exception("could not keep a message while the engine is down: it is lost")
             self.stats["messages_lost"] += 1
+
+
+@dataclass(eq=False)
+class DrainWhenReady:
+    """While messages are kept, probe the engine every ``interval`` seconds; once it is ready,
+    every kept message becomes due at once (the timer loop replays them, oldest first)."""
+
+    timers: TimerStore
+    threads: DbThreads
+    engine: EngineClient
+    clock: Callable[[], datetime]
+    stats: Counter[str]
+
+    async def run_once(self) -> int:
+        """Returns how many kept messages were made due now."""
+        if not await self.threads.read(self.timers.pending, REPLAY_TIMER_PREFIX):
+            return 0
+        if not await self.engine.is_ready():
+            return 0
+        moved = await self.threads.write(self.timers.hurry, REPLAY_TIMER_PREFIX, self.clock())
+        if moved:
+            log.info("the engine is ready again: %d kept messages are due now", moved)
+            self.stats["kept_messages_hurried"] += moved
+        return moved
+
+    async def run(self, interval: float) -> None:
+        """Poll forever (cancelled on shutdown). Failures are logged, not fatal."""
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("kept-message drain check failed")
+            await asyncio.sleep(interval)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Mapping
@@ -99,12 +100,14 @@ class Settings:
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     gateway_db_url: str = ""  # empty = the telemetry database (see gateway_db_url())
     console_db_url: str = DEFAULT_CONSOLE_DB_URL  # `make chat` / `make staff` (see above)
+    timer_outbox: Path | None = None  # None: beside the telemetry outbox (see timer_outbox_dir)
     idle_timeout: timedelta = timedelta(seconds=DEFAULT_IDLE_SECONDS)
 
     # Operational knobs (tests shrink them).
     timer_poll_seconds: float = 1.0  # 0 disables the background timer loop
     inbox_lease_seconds: float = 90.0  # a dead gateway's accepted updates resume after this
     inbox_poll_seconds: float = 1.0  # 0 disables the inbox's resume loop
+    engine_probe_seconds: float = 1.0  # while messages are kept: how often to ask the engine
     replay_delay_seconds: float = 5.0  # first retry of a message kept while the engine was down
     replay_max_delay_seconds: float = 300.0
     delivery_attempts: int = 5
@@ -124,6 +127,16 @@ class Settings:
     def state_db_url(self) -> str:
         """Where the gateway's own tables live: ``gateway_db_url``, else the telemetry's."""
         return self.gateway_db_url or self.telemetry.db_url
+
+    @property
+    def timer_outbox_dir(self) -> Path:
+        """Where timer schedules wait while the gateway's database is down. By default one
+        folder per database beside the telemetry outbox, so `make chat`'s timers never land in
+        the `make run` gateway's database."""
+        if self.timer_outbox is not None:
+            return self.timer_outbox
+        tag = hashlib.sha256(self.state_db_url.encode()).hexdigest()[:8]
+        return self.telemetry.outbox_dir.parent / f"gateway-timer-outbox-{tag}"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -175,6 +188,10 @@ class Settings:
             gateway_db_url=gateway_db_url(env),
             console_db_url=env.get("CONSOLE_GATEWAY_DB_URL") or DEFAULT_CONSOLE_DB_URL,
             idle_timeout=idle_timeout_from_env(env),
+            timer_outbox=Path(env["GATEWAY_TIMER_OUTBOX"])
+            if env.get("GATEWAY_TIMER_OUTBOX")
+            else None,
+            engine_probe_seconds=float(env.get("ENGINE_PROBE_SECONDS") or 1.0),
             inbox_lease_seconds=float(env.get("INBOX_LEASE_SECONDS") or 90.0),
             inbox_poll_seconds=float(env.get("INBOX_POLL_SECONDS") or 1.0),
             instance_id=env.get("GATEWAY_INSTANCE_ID") or f"gw-{os.getpid()}",

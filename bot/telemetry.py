@@ -45,6 +45,12 @@ class TelemetryWrites(Protocol):
 
     def get_conversation(self, cid: str) -> ConversationInfo | None: ...
 
+    def asked_survey(self, channel: str, customer_id: str, metric: str) -> str | None: ...
+
+    def survey_answered(
+        self, cid: str, metric: str = "csat", score: int = 0, at: datetime | None = None
+    ) -> None: ...
+
     def pseudonym(self, customer_id: str) -> str: ...
 
 
@@ -109,6 +115,22 @@ class Telemetry:
         """The conversation's state, or None when it is unknown or cannot be read."""
         return await self.threads.read(
             best_effort, "conversation lookup", self.store.get_conversation, cid
+        )
+
+    async def asked_survey(self, address: Address, metric: str) -> str | None:
+        """The open conversation waiting for this customer's ``metric`` answer, or None."""
+        return await self.threads.read(
+            best_effort,
+            "asked survey lookup",
+            self.store.asked_survey,
+            address.channel,
+            address.sender_id,
+            metric,
+        )
+
+    async def survey_answered(self, cid: str, metric: str, score: int) -> None:
+        await self.threads.write(
+            best_effort, "survey_answered", self.store.survey_answered, cid, metric, score
         )
 
     async def reachable(self) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.state.timer_store import Timer, TimerStore
 from bot.threads import DbThreads
+from bot.timer_outbox import DurableTimers
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class TimerWorker:
     def __init__(
         self,
         timers: TimerStore,
+        deferred: DurableTimers,
         threads: DbThreads,
         handlers: Mapping[str, TimerHandler],
         owner: str,
@@ -33,6 +35,7 @@ class TimerWorker:
         batch: int = 50,
     ) -> None:
         self.timers = timers
+        self.deferred = deferred
         self.threads = threads
         self.handlers = dict(handlers)
         self.owner = owner
@@ -41,7 +44,9 @@ class TimerWorker:
         self.batch = batch
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Fire every timer due at ``now``; returns how many this gateway claimed."""
+        """Fire every timer due at ``now``; returns how many this gateway claimed. Timers
+        scheduled during a database outage are put in place first."""
+        await self.deferred.replay()
         due = await self.threads.write(
             self.timers.claim_due, now=now or self.clock(), owner=self.owner, limit=self.batch
         )

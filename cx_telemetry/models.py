@@ -247,3 +247,15 @@ class TranscriptTurn(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     by: Mapped[str] = mapped_column(String(8))  # customer | bot | agent
     text: Mapped[str] = mapped_column(Text)  # redacted
+
+
+class ConversationAlias(Base):
+    """An id handed out while the database was down (``open_conversation`` from the outbox),
+    for a customer who already had an open conversation: on replay the id becomes an alias of
+    that conversation, and every event for it lands there, so an outage never splits one."""
+
+    __tablename__ = "conversation_aliases"
+
+    alias_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ID, index=True)
+    created_at: Mapped[datetime]

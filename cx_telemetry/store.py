@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cx_telemetry.db import outages_raise
 from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
+from cx_telemetry.events.common import real_conversation_id
 from cx_telemetry.models import Conversation, Handoff, SurveyResponse, TranscriptTurn
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
@@ -105,12 +106,12 @@ class TelemetryStore(StoreCore):
         """Current state of a conversation, or None if unknown."""
 
         def read(s: Session) -> ConversationInfo | None:
-            c = s.get(Conversation, cid)
+            c = s.get(Conversation, real_conversation_id(s, cid))
             if c is None:
                 return None
             open_h = s.scalar(
                 select(Handoff.id).where(
-                    Handoff.conversation_id == cid, Handoff.resolved_at.is_(None)
+                    Handoff.conversation_id == c.id, Handoff.resolved_at.is_(None)
                 )
             )
             return ConversationInfo.of(c, handoff_open=open_h is not None)
@@ -241,6 +242,26 @@ class TelemetryStore(StoreCore):
         _check(outcome, HANDOFF_OUTCOMES, "outcome")
         self.write_event(
             "handoff_resolved", {"hid": hid, "agent": agent, "outcome": outcome, "at": iso(at)}
+        )
+
+    def asked_survey(self, channel: str, customer_id: str, metric: str) -> str | None:
+        """The customer's open conversation on ``channel`` whose ``metric`` question is asked
+        and unanswered (for a tap the engine can no longer place), else None."""
+        who = self.pseudonym(customer_id)
+        return self.read(
+            lambda s: s.scalar(
+                select(SurveyResponse.conversation_id)
+                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.customer == who,
+                    Conversation.closed_at.is_(None),
+                    SurveyResponse.metric == metric,
+                    SurveyResponse.status == "asked",
+                )
+                .order_by(SurveyResponse.asked_at.desc())
+                .limit(1)
+            )
         )
 
     def open_handoff(self, cid: str) -> HandoffInfo | None:

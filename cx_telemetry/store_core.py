@@ -141,7 +141,7 @@ class StoreCore:
             return fallback
         try:
             with self._session().begin() as s:
-                return events.APPLY[op](s, dict(args, reuse=True))
+                return events.apply(s, op, dict(args, reuse=True))
         except SQLAlchemyError as err:
             if not is_unavailable(err):
                 log.exception("telemetry event %s refused by the database; kept in outbox/dead", op)
@@ -179,7 +179,7 @@ class StoreCore:
                                 .returning(AppliedEvent.event_id)
                             ).first()
                             if first_time is not None:
-                                events.APPLY[entry.op](s, dict(entry.args, reuse=False))
+                                events.apply(s, entry.op, dict(entry.args, reuse=False))
                     except SQLAlchemyError as err:
                         if is_unavailable(err):
                             self._down_until = time.monotonic() + RETRY_AFTER_S

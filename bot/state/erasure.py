@@ -1,6 +1,6 @@
 """The gateway's part of ``cx-telemetry forget`` and ``purge`` (registered as the entry point
 ``cx_telemetry.erasure: gateway``): timers, staff-desk cases with their names, addresses and
-transcripts, their audit log, and old delivery keys."""
+transcripts, their audit log, inbox rows (the platform's raw update), and old delivery keys."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.state.database import GatewayDatabase
-from bot.state.schema import DeliveryKey, DetractorAlert, HandoffAction, HandoffCase, TimerRow
+from bot.state.schema import (
+    DeliveryKey,
+    DetractorAlert,
+    HandoffAction,
+    HandoffCase,
+    InboxRow,
+    TimerRow,
+)
 from cx_telemetry.erasure import ErasureSubject, ErasureTarget, chunks
 
 
@@ -35,6 +42,9 @@ class GatewayErasure:
 
 def _forget(s: Session, subject: ErasureSubject) -> dict[str, int]:
     counts = {"timers": 0, "handoff_cases": 0, "handoff_actions": 0, "detractor_alerts": 0}
+    # an update not yet handled: its chat (``telegram:42``) is the customer's raw id
+    result = s.execute(delete(InboxRow).where(InboxRow.conversation_key.in_(subject.customer_ids)))
+    counts["inbox"] = int(getattr(result, "rowcount", 0) or 0)
     cids = subject.conversation_ids
     for chunk in chunks(cids):
         result = s.execute(delete(TimerRow).where(TimerRow.conversation_id.in_(chunk)))
@@ -58,5 +68,6 @@ def _purge(s: Session, cutoff: datetime) -> dict[str, int]:
         "handoff_actions": delete(HandoffAction).where(HandoffAction.at < cutoff),
         "handoff_cases": delete(HandoffCase).where(HandoffCase.requested_at < cutoff),
         "detractor_alerts": delete(DetractorAlert).where(DetractorAlert.claimed_at < cutoff),
+        "inbox": delete(InboxRow).where(InboxRow.received_at < cutoff),
     }
     return {name: int(getattr(s.execute(stmt), "rowcount", 0) or 0) for name, stmt in steps.items()}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.state.database import GatewayDatabase
@@ -58,6 +58,7 @@ class InboxStore:
         """Record a delivery once (any gateway), with its inbox row, in one transaction."""
 
         def write(s: Session) -> Accepted:
+            _lock_conversation(s, conversation_key)
             if not first_delivery(s, delivery_key, now):
                 return Accepted(first=False)
             row = InboxRow(
@@ -79,6 +80,7 @@ class InboxStore:
         """Delete a handled row; lease the next row of its conversation, if one is waiting."""
 
         def write(s: Session) -> InboxItem | None:
+            _lock_conversation(s, item.conversation_key)
             s.execute(delete(InboxRow).where(InboxRow.id == item.id))
             next_id = s.scalar(
                 select(func.min(InboxRow.id)).where(
@@ -107,6 +109,19 @@ class InboxStore:
 
         return self.db.run(write)
 
+    def extend(self, item: InboxItem, now: datetime) -> bool:
+        """Renew our lease on a row still being worked on; False if it is no longer ours."""
+
+        def write(s: Session) -> bool:
+            result = s.execute(
+                update(InboxRow)
+                .where(InboxRow.id == item.id, InboxRow.claimed_by == self.owner)
+                .values(claimed_until=now + self.lease)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+        return self.db.run(write)
+
     def drop(self, item: InboxItem) -> None:
         """Give up on a row (it failed too often)."""
         self.db.run(lambda s: s.execute(delete(InboxRow).where(InboxRow.id == item.id)))
@@ -114,6 +129,14 @@ class InboxStore:
     def depth(self) -> int:
         """Rows accepted and not yet handled (health, metrics)."""
         return int(self.db.read(lambda s: s.scalar(select(func.count(InboxRow.id))) or 0))
+
+
+def _lock_conversation(s: Session, conversation_key: str) -> None:
+    """One writer per conversation until commit, so two gateways accepting updates of one chat
+    at once (or one accepting while another finishes) never both lease a row of it. SQLite
+    writes are serial already (``BEGIN IMMEDIATE``); PostgreSQL takes a transaction lock."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": conversation_key})
 
 
 def _free(now: datetime) -> ColumnElement[bool]:

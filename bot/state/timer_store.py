@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.state.database import GatewayDatabase
@@ -38,11 +38,20 @@ class TimerStore:
         self.db = db
 
     def schedule(
-        self, kind: str, conversation_id: str, due_at: datetime, payload: dict[str, Any]
+        self,
+        kind: str,
+        conversation_id: str,
+        due_at: datetime,
+        payload: dict[str, Any],
+        keep_later: bool = False,
     ) -> str:
         """Create or move the one pending ``kind`` timer of the conversation; returns its new
-        id. Moving gives it a new id, so a gateway completing the old firing cannot delete it."""
-        return self.db.run(lambda s: _schedule(s, kind, conversation_id, due_at, dict(payload)))
+        id. Moving gives it a new id, so a gateway completing the old firing cannot delete it.
+        ``keep_later``: a pending timer due later than ``due_at`` stays as it is (a schedule
+        from the outbox is older than one a newer message made)."""
+        return self.db.run(
+            lambda s: _schedule(s, kind, conversation_id, due_at, dict(payload), keep_later)
+        )
 
     def cancel(self, kind: str, conversation_id: str) -> bool:
         """Delete the pending timer; True if there was one."""
@@ -54,6 +63,37 @@ class TimerStore:
                 )
             )
             return bool(getattr(result, "rowcount", 0))
+
+        return self.db.run(write)
+
+    def pending(self, kind_prefix: str) -> int:
+        """How many timers whose kind starts with ``kind_prefix`` wait (fired or not)."""
+        return int(
+            self.db.read(
+                lambda s: (
+                    s.scalar(
+                        select(func.count(TimerRow.id)).where(TimerRow.kind.startswith(kind_prefix))
+                    )
+                    or 0
+                )
+            )
+        )
+
+    def hurry(self, kind_prefix: str, now: datetime) -> int:
+        """Make every unclaimed timer whose kind starts with ``kind_prefix`` due at ``now``;
+        returns how many moved."""
+
+        def write(s: Session) -> int:
+            result = s.execute(
+                update(TimerRow)
+                .where(
+                    TimerRow.kind.startswith(kind_prefix),
+                    TimerRow.due_at > now,
+                    TimerRow.claimed_by.is_(None),
+                )
+                .values(due_at=now)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
         return self.db.run(write)
 
@@ -75,7 +115,12 @@ class TimerStore:
 
 
 def _schedule(
-    s: Session, kind: str, conversation_id: str, due_at: datetime, payload: dict[str, Any]
+    s: Session,
+    kind: str,
+    conversation_id: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    keep_later: bool = False,
 ) -> str:
     new_id = uuid.uuid4().hex
     table: Table = TimerRow.__table__  # type: ignore[assignment]
@@ -89,7 +134,9 @@ def _schedule(
     }
     s.execute(
         ins.values(kind=kind, conversation_id=conversation_id, **values).on_conflict_do_update(
-            index_elements=["kind", "conversation_id"], set_=values
+            index_elements=["kind", "conversation_id"],
+            set_=values,
+            where=(TimerRow.due_at < ins.excluded.due_at) if keep_later else None,
         )
     )
     return new_id

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cx_telemetry.events.clarifications import clarification_offered, clarification_picked
-from cx_telemetry.events.common import Args
+from cx_telemetry.events.common import Args, real_conversation_id
 from cx_telemetry.events.conversations import (
     close_conversation,
     note_fallback,
@@ -67,3 +67,10 @@ APPLY: dict[str, Callable[[Session, Args], Any]] = {
         clarification_picked,
     )
 }
+
+
+def apply(session: Session, op: str, args: Args) -> Any:
+    """Apply event ``op``; an event for an alias id lands on its real conversation."""
+    if args.get("cid"):
+        args = {**args, "cid": real_conversation_id(session, str(args["cid"]))}
+    return APPLY[op](session, args)

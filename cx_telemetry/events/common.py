@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cx_telemetry.db import dialect_insert
-from cx_telemetry.models import Conversation
+from cx_telemetry.models import Conversation, ConversationAlias
 
 Args = dict[str, Any]
 
@@ -32,3 +33,11 @@ def from_conversation(conv: Conversation | None) -> dict[str, Any]:
         "model_version": conv.model_version,
         "synthetic": conv.synthetic,
     }
+
+
+def real_conversation_id(session: Session, cid: str) -> str:
+    """``cid``, or the conversation it is an alias of (an id handed out during an outage)."""
+    real = session.scalar(
+        select(ConversationAlias.conversation_id).where(ConversationAlias.alias_id == cid)
+    )
+    return real or cid

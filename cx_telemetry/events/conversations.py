@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from cx_telemetry.events.common import Args, as_time, insert_for
+from cx_telemetry.events.common import Args, as_time, insert_for, real_conversation_id
 from cx_telemetry.events.customers import active_link, mark_recontacts
-from cx_telemetry.models import Conversation, SurveyResponse, TranscriptTurn
+from cx_telemetry.models import Conversation, ConversationAlias, SurveyResponse, TranscriptTurn
 
 _DERIVED_OUTCOME = case(
     (Conversation.has_handoff.is_(True), "escalated"),
@@ -39,21 +39,29 @@ def _close(session: Session, where: Any, at: datetime, outcome: str | None) -> l
 
 
 def open_conversation(s: Session, a: Args) -> str:
-    """Reuse the customer's open conversation on the channel (``reuse``) or open ``a["id"]``."""
-    if s.get(Conversation, a["id"]) is not None:
-        return str(a["id"])
+    """The customer's open conversation on the channel, else a new one with id ``a["id"]``.
+
+    Replayed from the outbox (``reuse`` false), ``a["id"]`` was handed out during the outage and
+    later events use it: if the customer had an open conversation, the id becomes its alias
+    (never a second conversation that closes the real one); else it is the new one's id."""
+    real = real_conversation_id(s, a["id"])
+    if s.get(Conversation, real) is not None:
+        return str(real)
     open_for_customer = (Conversation.channel == a["channel"]) & (
         Conversation.customer == a["customer"]
     )
-    if a.get("reuse", True):
-        existing = s.scalar(
-            select(Conversation.id).where(open_for_customer, Conversation.closed_at.is_(None))
-        )
-        if existing:
-            return existing
-    else:  # replayed from the outbox: later events use this id, so it must exist
-        _close(s, open_for_customer, as_time(a["at"]), None)
+    existing = s.scalar(
+        select(Conversation.id).where(open_for_customer, Conversation.closed_at.is_(None))
+    )
     at = as_time(a["at"])
+    if existing and not a.get("reuse", True):
+        s.execute(
+            insert_for(s, ConversationAlias)
+            .values(alias_id=a["id"], conversation_id=existing, created_at=at)
+            .on_conflict_do_nothing()
+        )
+    if existing:
+        return str(existing)
     link = active_link(s, a["customer"], at)  # a verified chat: the shop customer's key
     s.execute(
         insert_for(s, Conversation)

@@ -131,3 +131,67 @@ async def test_idle_timer_skips_closed_conversation(
     later = datetime.now(timezone.utc) + timedelta(minutes=16)
     assert await gw.services.timers.run_once(later) == 1
     assert fake_rasa.of("trigger_intent") == []
+
+
+async def test_an_idle_timer_scheduled_during_a_database_outage_fires_later(
+    with_settings, store: TelemetryStore, fake_tg: FakeTelegram, fake_rasa: FakeRasa, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from bot.state.database import GatewayDatabase
+
+    s = with_settings(idle_timeout=timedelta(minutes=15))
+    async with running(s, store) as gw:
+        timers = gw.services.timer_store
+        up, timers.db = timers.db, GatewayDatabase(f"sqlite:///{tmp_path}/gone/gateway.sqlite3")
+        await post(gw, message("hello"))  # accepted, answered; then the database went away
+        assert sent_texts(fake_tg) == ["You said: hello"]
+        assert gw.services.stats["timers_deferred"] == 1
+        with contextlib.suppress(Exception):
+            await gw.services.timers.run_once()  # still down: the schedule keeps waiting
+        timers.db = up  # the database is back
+        assert await gw.services.timers.run_once() == 0  # in place, due in 15 minutes
+        later = datetime.now(timezone.utc) + timedelta(minutes=16)
+        assert await gw.services.timers.run_once(later) == 1
+    assert len(fake_rasa.of("trigger_intent")) == 1
+    assert sent_texts(fake_tg)[-1] == "How would you rate us?"
+    assert gw.services.stats["timer_schedule_failed"] == 0
+
+
+async def test_kept_messages_are_answered_within_5_s_of_the_engine_answering_again(
+    with_settings, store: TelemetryStore, fake_tg: FakeTelegram, fake_rasa: FakeRasa
+) -> None:  # type: ignore[no-untyped-def]
+    # The backoff alone would wait a minute: only the readiness probe can make it in time.
+    s = with_settings(timer_poll_seconds=0.5, engine_probe_seconds=0.5, replay_delay_seconds=60)
+    async with running(s, store) as gw:
+        fake_rasa.down = True
+        assert await post(gw, message("first", chat_id=61)) == 200
+        assert await post(gw, message("second", chat_id=62)) == 200
+        await asyncio.sleep(1.2)  # the probe sees the engine still down: nothing replays
+        assert sent_texts(fake_tg) == [APOLOGY, APOLOGY]
+        fake_rasa.down = False
+        back = asyncio.get_running_loop().time()
+        await wait_for(lambda: len(sent_texts(fake_tg)) == 4, timeout=5)
+        assert asyncio.get_running_loop().time() - back < 5
+    assert sorted(sent_texts(fake_tg)[2:]) == ["You said: first", "You said: second"]
+    assert gw.services.stats["messages_kept"] == 2
+
+
+async def test_health_reports_the_engine_the_inbox_and_what_waits(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: FakeRasa
+) -> None:
+    r = await gw.client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {
+        "healthy": True,
+        "engine": {"ready": True},
+        "engines": {fake_rasa.url: True},
+        "database": True,
+        "inbox": {"waiting": 0},
+        "kept_messages": 0,
+        "telemetry_outbox": {"pending": 0, "dead": 0},
+        "timer_outbox": {"pending": 0},
+    }
+    fake_rasa.down = True
+    assert await post(gw, message("anyone there?")) == 200
+    r = await gw.client.get("/health")
+    assert r.status_code == 503
+    assert r.json()["engine"]["ready"] is False and r.json()["kept_messages"] == 1

@@ -193,3 +193,27 @@ async def test_messages_of_one_chat_are_answered_in_order_after_a_crash(
     await second.up()
     expected = [f"You said: {w}" for w in words]
     await until(lambda: [t for t in sent_texts(fake_tg) if t in expected] == expected, 15)
+
+
+async def test_a_slow_answer_is_not_taken_over_by_another_gateway(
+    env: dict[str, str],
+    gateways: list[Gateway],
+    fake_tg: FakeTelegram,
+    rasa: HoldingRasa,
+    tmp_path: Path,
+) -> None:
+    """The lease (2 s here) is renewed while the engine thinks, so a live gateway's work is
+    never redone by the other one."""
+    first = Gateway(env, "gw-a", tmp_path / "gw-a.log")
+    other = Gateway(env, "gw-b", tmp_path / "gw-b.log")
+    gateways.extend([first, other])
+    await first.up()
+    await other.up()
+    rasa.released.clear()
+    assert await first.post(message("take your time", chat_id=5152)) == 200
+    await asyncio.sleep(5)  # two and a half leases
+    rasa.released.set()
+    await until(lambda: "You said: take your time" in sent_texts(fake_tg), 10)
+    await asyncio.sleep(1)
+    assert len(rasa.of("rest")) == 1
+    assert sent_texts(fake_tg).count("You said: take your time") == 1

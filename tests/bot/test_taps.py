@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from cx_telemetry import TelemetryStore
-from cx_telemetry.models import Conversation
+from cx_telemetry.models import Conversation, SurveyResponse
 from tests.bot.conftest import Running
 from tests.bot.fakes import Call, FakeRasa, FakeSlack, FakeTelegram
 from tests.bot.test_slack import send_form
@@ -99,6 +99,24 @@ async def test_a_late_survey_tap_opens_no_conversation(
     fake_rasa.survey_active["telegram:42"] = True  # a survey that runs gets its answer
     assert await post(gw, tap("csat:5", message_id=702)) == 200
     assert fake_rasa.of("rest")[-1].params["message"] == "csat:5"
+
+
+async def test_a_rating_is_recorded_when_the_engine_lost_the_survey(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: SurveyEngine, store: TelemetryStore
+) -> None:
+    """The survey was asked, then the engine lost its state (its tracker no longer knows the
+    survey): the customer's tap is still their rating."""
+    assert await post(gw, message("hello", chat_id=43)) == 200
+    cid = store.open_conversation(channel="telegram", customer_id="telegram:43")
+    store.survey_asked(cid, metric="csat")
+    fake_rasa.survey_active["telegram:43"] = False
+    assert await post(gw, tap("csat:4", message_id=703, chat_id=43)) == 200
+    assert sent_texts(fake_tg)[-1] == "Already got it, thanks!"
+    rows = store.run(lambda s: s.execute(select(SurveyResponse.score, SurveyResponse.status)).all())
+    assert [tuple(r) for r in rows] == [(4, "answered")]
+    assert await post(gw, tap("csat:1", message_id=704, chat_id=43)) == 200  # a later tap
+    rows = store.run(lambda s: s.execute(select(SurveyResponse.score)).all())
+    assert [tuple(r) for r in rows] == [(4,)]  # the first answer counts
 
 
 async def test_a_double_tap_on_slack_is_answered_once(

@@ -135,3 +135,52 @@ def test_a_refused_event_is_kept_in_dead_letters_not_lost(
     assert sorted(p.name for p in (settings.outbox_dir / "dead").iterdir()) == [
         "00000000000000000001-bad.json", "00000000000000000002-x.json",
     ]  # fmt: skip
+
+
+def test_an_outage_during_open_conversation_never_splits_the_conversation(
+    down_url: str, settings: Settings, store: TelemetryStore
+) -> None:
+    """The customer's conversation is open; the database goes down mid-conversation, so the
+    outbox hands out an id of its own. After the replay there is still one conversation, open,
+    with every turn and the survey answer on it, and the outage's id finds it."""
+    real = store.open_conversation(channel="telegram", customer_id="telegram:88", at=T0)
+    store.note_turn(real, by="customer", at=T0)
+    store.note_intent(real, "track_order", at=T0)
+    store.survey_asked(real, metric="csat", at=T0 + timedelta(seconds=5))
+
+    down = _down(down_url, settings)
+    during = down.open_conversation(
+        channel="telegram", customer_id="telegram:88", at=T0 + timedelta(seconds=10)
+    )
+    assert during != real  # the outbox could not know the real id
+    down.note_turn(during, by="customer", at=T0 + timedelta(seconds=10))
+    down.survey_answered(during, metric="csat", score=4, at=T0 + timedelta(seconds=11))
+
+    assert store.replay().pending == 0
+    after = store.open_conversation(
+        channel="telegram", customer_id="telegram:88", at=T0 + timedelta(seconds=20)
+    )
+    store.note_turn(during, by="bot", at=T0 + timedelta(seconds=21))  # an action's late write
+    assert after == real
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Conversation)) == 1
+        rows = conn.execute(
+            select(SurveyResponse.conversation_id, SurveyResponse.score, SurveyResponse.status)
+        ).all()
+    assert [tuple(r) for r in rows] == [(real, 4, "answered")]
+    info = store.get_conversation(during)
+    assert info is not None and info.closed_at is None
+    assert (info.customer_turns, info.bot_turns) == (2, 1)
+    store.dispose()
+
+
+def test_an_outage_id_is_the_conversation_when_none_was_open(
+    down_url: str, settings: Settings, store: TelemetryStore
+) -> None:
+    down = _down(down_url, settings)
+    cid = down.open_conversation(channel="telegram", customer_id="telegram:89", at=T0)
+    down.note_turn(cid, by="customer", at=T0)
+    assert store.replay().pending == 0
+    info = store.get_conversation(cid)
+    assert info is not None and info.customer_turns == 1
+    store.dispose()

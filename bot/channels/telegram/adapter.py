@@ -191,8 +191,20 @@ class TelegramChannel:
                 await asyncio.sleep(2)
                 continue
             for update in updates:
-                if await self.dedupe.first_or_assume(f"telegram:update:{update.update_id}"):
-                    await self.process(update)
+                # Into the inbox first, as in webhook mode; the offset (Telegram's "delivered")
+                # moves past an update only once it is there.
+                try:
+                    await self.inbox.accept(
+                        f"telegram:update:{update.update_id}",
+                        "telegram",
+                        conversation_key(update),
+                        update.to_dict(),
+                        self.handle,
+                    )
+                except Exception:
+                    log.warning("inbox unavailable; fetching update %s again", update.update_id)
+                    await asyncio.sleep(2)
+                    break
                 offset = update.update_id + 1
 
 

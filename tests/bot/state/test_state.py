@@ -10,6 +10,7 @@ import pytest
 from bot.errors import StateUnavailable
 from bot.state.database import GatewayDatabase
 from bot.state.deliveries import DeliveryKeys
+from bot.state.inbox_store import InboxStore
 from bot.state.timer_store import CLAIM_LEASE, TimerStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -63,6 +64,35 @@ def test_a_claim_abandoned_by_a_dead_gateway_is_handed_out_again(
     assert len(second.claim_due(now=T0 + CLAIM_LEASE * 2, owner="gw-2")) == 1
 
 
+def test_a_deferred_schedule_never_pulls_a_later_timer_forward(store: TimerStore) -> None:
+    store.schedule("idle", "c3", T0 + timedelta(minutes=15), {"n": "newer"})
+    store.schedule("idle", "c3", T0 + timedelta(minutes=5), {"n": "outbox"}, keep_later=True)
+    assert store.claim_due(now=T0 + timedelta(minutes=10), owner="gw-1") == []
+    store.schedule("idle", "c4", T0 + timedelta(minutes=5), {"n": "outbox"}, keep_later=True)
+    assert [t.conversation_id for t in store.claim_due(now=T0 + timedelta(minutes=10))] == ["c4"]
+
+
+def test_inbox_rows_of_one_chat_in_order_and_a_dead_gateways_rows_resumed(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    lease = timedelta(seconds=90)
+    a, b = InboxStore(state_db, "gw-a", lease), InboxStore(second_db, "gw-b", lease)
+    first = a.accept("telegram:update:1", "telegram", "telegram:42", {"n": 1}, T0)
+    assert first.first and first.item is not None and first.item.payload == {"n": 1}
+    assert a.accept("telegram:update:1", "telegram", "telegram:42", {"n": 1}, T0).first is False
+    behind = b.accept("telegram:update:2", "telegram", "telegram:42", {"n": 2}, T0)
+    assert behind.first and behind.item is None  # waits for update 1 of the same chat
+    other = b.accept("telegram:update:3", "telegram", "telegram:43", {"n": 3}, T0)
+    assert other.item is not None  # another chat does not wait
+    assert b.claim_waiting(T0 + timedelta(seconds=10)) == []  # gw-a holds update 1
+    resumed = b.claim_waiting(T0 + lease + timedelta(seconds=1))  # gw-a died
+    assert [i.payload for i in resumed] == [{"n": 1}, {"n": 3}]
+    nxt = b.finish_and_next(resumed[0], T0 + lease + timedelta(seconds=2))
+    assert nxt is not None and nxt.payload == {"n": 2}
+    assert b.finish_and_next(nxt, T0 + lease + timedelta(seconds=3)) is None
+    assert b.depth() == 1
+
+
 def test_cancel_timer(store: TimerStore) -> None:
     store.schedule("idle", "c3", T0, {})
     assert store.cancel("idle", "c3") is True
@@ -101,3 +131,24 @@ def test_gateway_state_raises_when_the_database_is_down(down_db: GatewayDatabase
         DeliveryKeys(down_db).first_delivery("k")
     with pytest.raises(StateUnavailable):
         TimerStore(down_db).claim_due(now=T0, owner="gw")
+
+
+def test_updates_of_one_chat_accepted_at_once_by_two_gateways_lease_only_one(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    lease = timedelta(seconds=90)
+    stores = [InboxStore(state_db, "gw-a", lease), InboxStore(second_db, "gw-b", lease)]
+    results: list[bool] = []
+    start = threading.Barrier(8)
+
+    def accept(n: int) -> None:
+        start.wait()
+        got = stores[n % 2].accept(f"telegram:update:{n}", "telegram", "telegram:7", {"n": n}, T0)
+        results.append(got.item is not None)
+
+    threads = [threading.Thread(target=accept, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]  # one at a time per chat, whoever came first
