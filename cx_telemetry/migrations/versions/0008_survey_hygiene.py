@@ -21,17 +21,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("not_surveyed", sa.String(length=16), nullable=True))
-    op.create_index(
-        "ix_conversations_not_surveyed",
-        "conversations",
-        ["opened_at", "not_surveyed", "synthetic"],
-        unique=False,
-        sqlite_where=sa.text("not_surveyed IS NOT NULL"),
-        postgresql_where=sa.text("not_surveyed IS NOT NULL"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_conversations_not_surveyed", table_name="conversations")
     with op.batch_alter_table("conversations") as batch:
         batch.drop_column("not_surveyed")
