@@ -15,6 +15,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 # Rasa's anonymous usage reporting would try to reach the internet.
 export RASA_TELEMETRY_ENABLED := false
 export ACTION_ENDPOINT_URL ?= http://localhost:5055/webhook
+# endpoints.yml: Rasa's trackers survive an engine restart; one engine needs no shared lock.
+export TRACKER_STORE_URL ?= sqlite:///var/rasa_trackers.sqlite3
+export LOCK_STORE_TYPE ?= in_memory
+export LOCK_STORE_URL ?= localhost
+export LOCK_STORE_PORT ?= 6379
 
 .PHONY: help setup run chat staff train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway clean
 
@@ -56,6 +61,7 @@ run: setup $(MODEL)
 	@scripts/run.sh
 
 chat: $(APP_VENV)/.installed
+	@echo "Verification codes are mailed to: $$($(PY) -m actions.verification mail-location)"
 	@$(PY) -m bot chat
 
 staff: $(APP_VENV)/.installed

@@ -1,6 +1,6 @@
-"""Deleting an account: what will happen, asked first (`delete_account_form`), and the request
-sent to the shop only after a Yes. The shop then e-mails the address on the account a link
-that confirms it, so the chat itself never has to prove who the customer is."""
+"""Deleting an account: in a chat verified for the account (a code mailed to its address,
+``actions.identity``), what will happen is asked first (`delete_account_form`), and the request
+is sent to the shop only after a Yes. The shop then e-mails the account a link that confirms it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import identity
 from actions.backend import BackendError
 from actions.context import backend, latest_intent, note_support_intent
 from actions.form_turns import REQUESTED_SLOT, activating, fresh_message, interruption
-from actions.order_answers import PERSON, yes_no
+from actions.identity import CUSTOMER_EMAIL, VERIFICATION_CODE
+from actions.order_answers import PERSON, Reply, yes_no
 
 logger = logging.getLogger(__name__)
 FORM = "delete_account_form"
@@ -39,7 +41,8 @@ class AskDeleteConfirmation(Action):
 
 
 class ValidateDeleteAccountForm(FormValidationAction):
-    """Only a Yes counts; "no" and anything unclear keep the account."""
+    """A verified chat first (the account's e-mail, then the code mailed to it); then only a
+    Yes counts: "no" and anything unclear keep the account."""
 
     def name(self) -> str:
         return f"validate_{FORM}"
@@ -47,8 +50,18 @@ class ValidateDeleteAccountForm(FormValidationAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if activating(tracker) or not fresh_message(tracker):
-            return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, "confirmed")]
+        step = tracker.get_slot(REQUESTED_SLOT)
+        if activating(tracker):
+            if await identity.linked_customer(tracker) is not None:
+                return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, "confirmed")]
+            identity.say(dispatcher, identity.email_question(None))
+            return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, CUSTOMER_EMAIL)]
+        if not fresh_message(tracker):
+            return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, step or "confirmed")]
+        if step == CUSTOMER_EMAIL:
+            return await self.email(dispatcher, tracker)
+        if step == VERIFICATION_CODE:
+            return await self.code(dispatcher, tracker)
         intent, confidence = latest_intent(tracker)
         if intent in ("affirm", "delete_account"):
             return [SlotSet("confirmed", True), SlotSet(REQUESTED_SLOT, None)]
@@ -57,6 +70,46 @@ class ValidateDeleteAccountForm(FormValidationAction):
             if turn is not None:
                 return turn
         return [SlotSet("confirmed", False), SlotSet(REQUESTED_SLOT, None)]
+
+    async def email(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        typed = identity.typed_email(tracker)
+        if typed is None:
+            return self.not_given(dispatcher, tracker, identity.not_an_email(None))
+        sent = await identity.send_code(dispatcher, tracker, typed, None)
+        return sent if sent is not None else _stop()
+
+    async def code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        typed = identity.typed_code(tracker)
+        if typed is None:
+            email = tracker.get_slot(CUSTOMER_EMAIL)
+            return self.not_given(dispatcher, tracker, identity.code_please(email))
+        step, _ = await identity.check_code(dispatcher, tracker, typed, None)
+        if step is identity.CodeStep.STOP:
+            return _stop()
+        if step is identity.CodeStep.AGAIN:
+            return [SlotSet(VERIFICATION_CODE, None), SlotSet(REQUESTED_SLOT, VERIFICATION_CODE)]
+        return [SlotSet(VERIFICATION_CODE, None), SlotSet(REQUESTED_SLOT, "confirmed")]
+
+    @staticmethod
+    def not_given(
+        dispatcher: CollectingDispatcher, tracker: Tracker, again: Reply
+    ) -> list[EventType]:
+        intent, confidence = latest_intent(tracker)
+        if intent == "deny":
+            return [SlotSet("confirmed", False), SlotSet(REQUESTED_SLOT, None)]
+        turn = interruption(FORM, intent, confidence, frozenset({"contact_human_agent"}))
+        if turn is not None:
+            return turn
+        identity.say(dispatcher, again)
+        return [
+            SlotSet("confirmed", None),
+            SlotSet(REQUESTED_SLOT, tracker.get_slot(REQUESTED_SLOT)),
+        ]
+
+
+def _stop() -> list[EventType]:
+    """Locked out or unavailable, already said: the form ends and nothing is deleted."""
+    return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, None)]
 
 
 class ActionDeleteAccount(Action):
@@ -67,11 +120,15 @@ class ActionDeleteAccount(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         note_support_intent(tracker, "delete_account")
-        if not tracker.get_slot("confirmed"):
+        confirmed = tracker.get_slot("confirmed")
+        customer = await identity.linked_customer(tracker) if confirmed else None
+        if confirmed is None:  # verification stopped, and said why
+            return []
+        if customer is None:
             dispatcher.utter_message(text="Okay, your account stays as it is.")
             return [SlotSet("confirmed", None)]
         try:
-            request = backend().request_account_deletion(tracker.sender_id)
+            request = backend().request_account_deletion(customer.customer_id)
         except BackendError:
             logger.exception("account deletion request failed")
             dispatcher.utter_message(

@@ -54,7 +54,17 @@ def yes_no(yes: str, no: str) -> list[Button]:
 # --- without an order -------------------------------------------------------------------------
 def without_an_order(intent: str, reason: str | None) -> Reply:
     """The order dialogue ended without a number: ``pre_purchase`` ("I haven't ordered yet"),
-    ``not_found`` (two numbers in a row did not match) or ``no_number``."""
+    ``not_found`` (two numbers in a row did not match), ``no_number``, ``no_proof`` (no e-mail
+    or code given) or ``unverified`` (locked out or unavailable, said already: no text)."""
+    if reason == "unverified":  # the lockout or the outage was explained as it happened
+        return ("", [])
+    if reason == "no_proof":
+        return (
+            "No problem. For your privacy I can only show or change an order once you've "
+            "confirmed its e-mail address, but someone from our team can help you after they've "
+            "checked who you are.",
+            [PERSON],
+        )
     if reason == "not_found":
         return (
             "I still can't match that to an order, sorry. Someone from our team can find it "

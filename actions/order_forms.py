@@ -10,7 +10,9 @@ read here, once:
   #10004, or another one?") and taken on a Yes;
 - "I haven't ordered yet" and anything that is neither a number nor a confident new question
   end the form; the answer action then helps without an order (``order_help`` says why);
-- confident questions go to the rules (``actions.form_turns``).
+- confident questions go to the rules (``actions.form_turns``);
+- before the order is read, the customer proves it is theirs (``actions.identity``): the
+  order's e-mail for a look-up, a mailed code as well before anything changes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import identity, order_proof
 from actions.backend import BackendError, Order, OrderStatus, ShopBackend
 from actions.context import NEW_QUESTION_CONFIDENCE, backend, latest_intent
 from actions.form_turns import (
@@ -33,8 +36,10 @@ from actions.form_turns import (
     fresh_message,
     interruption,
 )
-from actions.order_answers import needs_a_return
+from actions.identity import CUSTOMER_EMAIL, UNLOCKED_ORDER, VERIFICATION_CODE, Access
+from actions.order_answers import PERSON, needs_a_return
 from actions.order_reading import ORDER_FORMS, chosen_items, read_order_message
+from actions.verification import VerificationError
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +74,17 @@ class _OrderValidation(FormValidationAction, ABC):
         if not first and not fresh_message(tracker):
             return [SlotSet(REQUESTED_SLOT, step or "order_id")]  # back after a side question
         if step == "confirmed":
-            return self.confirmation(dispatcher, tracker)
+            return await self.confirmation(dispatcher, tracker)
         if step == "return_items":
             return self.items(dispatcher, tracker)
-        return self.order_number(dispatcher, tracker, first)
+        if step == CUSTOMER_EMAIL:
+            return await self.email(dispatcher, tracker)
+        if step == VERIFICATION_CODE:
+            return await self.code(dispatcher, tracker)
+        return await self.order_number(dispatcher, tracker, first)
 
     # -- the order number ------------------------------------------------------------------
-    def order_number(
+    async def order_number(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, first: bool
     ) -> list[EventType]:
         text = str(tracker.latest_message.get("text") or "")
@@ -85,12 +94,12 @@ class _OrderValidation(FormValidationAction, ABC):
         if switching and confidence >= NEW_QUESTION_CONFIDENCE and not first:
             return [ActionExecutionRejected(self.form)]  # "actually, cancel order 10001"
         if reading.order_id:
-            return self.accept(dispatcher, tracker, reading.order_id)
+            return await self.accept(dispatcher, tracker, reading.order_id)
         if reading.pre_purchase:  # whatever NLU made of it: no order to look up
             return self.leave("pre_purchase")
         offered = None if first else tracker.get_slot("offered_order")
         if offered and intent == "affirm":
-            return self.accept(dispatcher, tracker, str(offered))
+            return await self.accept(dispatcher, tracker, str(offered))
         if offered and intent == "deny":  # "another order": ask for it plainly
             return [
                 SlotSet("offered_order", None),
@@ -113,9 +122,34 @@ class _OrderValidation(FormValidationAction, ABC):
         turn = interruption(self.form, intent, confidence, ANSWERED_IN_FORM)
         return turn if turn is not None else self.leave("no_number")
 
-    def accept(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, order_id: str
+    async def accept(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        order_id: str,
+        email: str | None = None,
     ) -> list[EventType]:
+        """Take ``order_id`` once the chat may see it (``email``: its e-mail was just typed
+        right); ask for the order's e-mail first when not, whether the order exists or not."""
+        try:
+            allowed = await identity.access(tracker, order_id)
+        except (VerificationError, BackendError):
+            logger.exception("could not tell whether the chat may see %s", order_id)
+            identity.say(dispatcher, (identity.UNAVAILABLE, [PERSON]))
+            return self.leave("unverified")
+        if allowed is Access.NONE and email is None:
+            identity.say(dispatcher, identity.email_question(order_id))
+            return [
+                SlotSet("order_id", order_id),
+                SlotSet("offered_order", None),
+                SlotSet("order_attempts", 0),
+                SlotSet("confirmed", None),
+                SlotSet(CUSTOMER_EMAIL, None),
+                SlotSet(REQUESTED_SLOT, CUSTOMER_EMAIL),
+            ]
+        proved: list[EventType] = []
+        if email is not None:
+            proved = [SlotSet(UNLOCKED_ORDER, order_id), SlotSet(CUSTOMER_EMAIL, email)]
         shop = backend()
         try:
             order = shop.get_order(order_id)
@@ -131,13 +165,41 @@ class _OrderValidation(FormValidationAction, ABC):
                 "confirmation e-mail and send it again?",
             )
         events: list[EventType] = [
+            *proved,
             SlotSet("order_id", order_id),
             SlotSet("offered_order", None),
             SlotSet("order_attempts", 0),
             SlotSet("confirmed", None),
             SlotSet("return_items", None if "return_items" in steps else list(order.items)),
         ]
+        if steps and allowed is not Access.OWNER:  # it will change the order: a code first
+            address = email or tracker.get_slot(CUSTOMER_EMAIL)
+            sent = None
+            if address:
+                sent = await identity.send_code(dispatcher, tracker, str(address), order_id)
+            if sent is None:
+                return [*events, *self.leave("unverified")]
+            return [*events, *sent]
         return [*events, SlotSet(REQUESTED_SLOT, steps[0] if steps else None)]
+
+    # -- proving it is theirs (actions.order_proof) -------------------------------------------
+    async def email(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        return await order_proof.email_step(self, dispatcher, tracker)
+
+    async def code(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        return await order_proof.code_step(self, dispatcher, tracker)
+
+    def after_proof(self, tracker: Tracker) -> list[EventType]:
+        """The chat was just verified: the steps the order still needs (the items, the Yes)."""
+        order = _order_of(tracker)
+        steps = form_steps(self.form, order, backend()) if order else []
+        items = list(order.items) if order and "return_items" not in steps else None
+        return [
+            SlotSet(VERIFICATION_CODE, None),
+            SlotSet("order_attempts", 0),
+            SlotSet("return_items", items),
+            SlotSet(REQUESTED_SLOT, steps[0] if steps else None),
+        ]
 
     def refuse(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str
@@ -153,15 +215,7 @@ class _OrderValidation(FormValidationAction, ABC):
             SlotSet(REQUESTED_SLOT, "order_id"),
         ]
 
-    @staticmethod
-    def leave(reason: str) -> list[EventType]:
-        """End the form without an order; the answer action helps another way."""
-        return [
-            SlotSet("order_id", None),
-            SlotSet("offered_order", None),
-            SlotSet("order_help", reason),
-            SlotSet(REQUESTED_SLOT, None),
-        ]
+    leave = staticmethod(order_proof.leave)
 
     # -- which items (a return of an order with several) --------------------------------------
     def items(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -186,13 +240,15 @@ class _OrderValidation(FormValidationAction, ABC):
         return [SlotSet("order_attempts", attempts), SlotSet(REQUESTED_SLOT, "return_items")]
 
     # -- the Yes ---------------------------------------------------------------------------
-    def confirmation(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    async def confirmation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
         """Only a Yes acts: "no", silence on the point and anything unclear keep the order as
         it is. A different order number starts over with that order."""
         intent, confidence = latest_intent(tracker)
         numbers = read_order_message("", tracker.latest_message.get("entities") or [])
         if numbers.order_id and numbers.order_id != tracker.get_slot("order_id"):
-            return self.accept(dispatcher, tracker, numbers.order_id)
+            return await self.accept(dispatcher, tracker, numbers.order_id)
         own = intent == self.form.removesuffix("_form")
         if intent == "affirm" or (own and confidence >= NEW_QUESTION_CONFIDENCE):
             return [SlotSet("confirmed", True), SlotSet(REQUESTED_SLOT, None)]

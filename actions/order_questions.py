@@ -15,9 +15,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import identity
 from actions import order_answers as answers
 from actions.backend import BackendError, Order
 from actions.context import backend
+from actions.customer import order_buttons, recent_orders
 from actions.form_turns import spoke_this_turn
 from actions.order_answers import DELIVERY_GENERAL, PERSON, Reply, yes_no
 from actions.order_forms import NO_NUMBER
@@ -68,6 +70,17 @@ class _AskOrderNumber(Action, ABC):
         if spoke_this_turn(tracker):
             return []  # the validation already asked, with the reason
         earlier = tracker.get_slot("last_order_id")
+        customer = None if earlier else await identity.linked_customer(tracker)
+        if customer is not None:  # a verified customer picks one of their orders
+            orders = await identity.blocking(recent_orders, customer)
+            if orders:
+                intent = self.form.removesuffix("_form")
+                dispatcher.utter_message(
+                    text=f"Which order, {customer.first_name}? Here are your latest ones, or "
+                    "send me another order number.",
+                    buttons=order_buttons(orders, intent),
+                )
+                return []
         text, buttons = order_number_question(self.form, earlier)
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("offered_order", earlier)] if earlier else []

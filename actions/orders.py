@@ -12,11 +12,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import identity
 from actions import order_answers as answers
 from actions.backend import BackendError, Order, ShopBackend
 from actions.context import backend, note_support_intent
-from actions.order_answers import PERSON, Reply, day, money
+from actions.identity import Access
+from actions.order_answers import PERSON, Reply, day, money, order_button
 from actions.order_reading import read_order_message
+from actions.verification import VerificationError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +29,14 @@ OUTAGE = (
 )
 # What an order dialogue leaves behind; the order itself is remembered as `last_order_id`, so the
 # next question about "my order" can ask whether it is the same one.
-DIALOGUE_SLOTS = ("order_id", "offered_order", "order_attempts", "order_help", "confirmed")
+DIALOGUE_SLOTS = (
+    "order_id",
+    "offered_order",
+    "order_attempts",
+    "order_help",
+    "confirmed",
+    identity.VERIFICATION_CODE,
+)
 
 
 def finished(order_id: str | None) -> list[EventType]:
@@ -40,7 +50,8 @@ def finished(order_id: str | None) -> list[EventType]:
 
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     text, buttons = reply
-    dispatcher.utter_message(text=text, buttons=buttons or None)
+    if text:
+        dispatcher.utter_message(text=text, buttons=buttons or None)
 
 
 class _OrderAnswer(Action, ABC):
@@ -49,7 +60,8 @@ class _OrderAnswer(Action, ABC):
     intent: str = ""
 
     @abstractmethod
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply: ...
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
+        """``acting``: the customer said Yes in a chat verified for the order's owner."""
 
     def name(self) -> str:
         return f"action_{self.intent}"
@@ -64,6 +76,11 @@ class _OrderAnswer(Action, ABC):
             return finished(None)
         shop = backend()
         try:
+            allowed = await identity.access(tracker, order_id)
+            if allowed is Access.NONE:  # the form checks first; a stray slot shows nothing
+                say(dispatcher, answers.without_an_order(self.intent, "no_proof"))
+                return finished(None)
+            acting = bool(tracker.get_slot("confirmed")) and allowed is Access.OWNER
             order = shop.get_order(order_id)
             if order is None:
                 dispatcher.utter_message(
@@ -71,8 +88,8 @@ class _OrderAnswer(Action, ABC):
                     "in your confirmation e-mail."
                 )
                 return finished(None)
-            reply = self.answer(order, shop, tracker)
-        except BackendError:
+            reply = self.answer(order, shop, tracker, acting)
+        except (BackendError, VerificationError):
             logger.exception("backend failed answering %s for order %s", self.intent, order_id)
             dispatcher.utter_message(text=OUTAGE, buttons=[PERSON])
             return finished(order_id)
@@ -83,43 +100,43 @@ class _OrderAnswer(Action, ABC):
 class ActionTrackOrder(_OrderAnswer):
     intent = "track_order"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
         return answers.track(order, shop)
 
 
 class ActionCancelOrder(_OrderAnswer):
     intent = "cancel_order"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
-        return answers.cancel(order, shop, tracker.get_slot("confirmed"))
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
+        return answers.cancel(order, shop, acting)
 
 
 class ActionChangeOrder(_OrderAnswer):
     intent = "change_order"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
         return answers.change(order, shop)
 
 
 class ActionDeliveryPeriod(_OrderAnswer):
     intent = "delivery_period"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
         return answers.delivery_date(order, shop)
 
 
 class ActionGetRefund(_OrderAnswer):
     intent = "get_refund"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
         items = tuple(tracker.get_slot("return_items") or ())
-        return answers.get_refund(order, shop, tracker.get_slot("confirmed"), items)
+        return answers.get_refund(order, shop, acting, items)
 
 
 class ActionTrackRefund(_OrderAnswer):
     intent = "track_refund"
 
-    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker) -> Reply:
+    def answer(self, order: Order, shop: ShopBackend, tracker: Tracker, acting: bool) -> Reply:
         return answers.track_refund(order, shop)
 
 
@@ -138,22 +155,26 @@ class ActionGetInvoice(Action):
         order = None
         if reading.order_id:
             try:
-                order = backend().get_order(reading.order_id)
-            except BackendError:
+                if await identity.access(tracker, reading.order_id) is not Access.NONE:
+                    order = backend().get_order(reading.order_id)
+            except (BackendError, VerificationError):
                 logger.exception("backend failed looking up %s for an invoice", reading.order_id)
         if order is not None:
             say(dispatcher, invoice(order))
             return [SlotSet("last_order_id", order.order_id)]
-        prefix = (
-            f"I can't find an order {reading.order_id}, so here's how to get any invoice. "
-            if reading.order_id
-            else ""
+        general = (
+            'To download an invoice, open Account > Orders & invoices and tap "Download PDF" '
+            "next to the order. Need it with a company name or VAT number? Add them under "
+            "Account > Billing details first, then download it again."
         )
-        dispatcher.utter_message(
-            text=prefix + "To download an invoice, open Account > Orders & invoices and tap "
-            '"Download PDF" next to the order. Need it with a company name or VAT number? Add '
-            "them under Account > Billing details first, then download it again."
-        )
+        if reading.order_id:  # the same whether the order exists or not
+            dispatcher.utter_message(
+                text=general + f" For your privacy I show the details of order "
+                f"#{reading.order_id} here once you've confirmed its e-mail address.",
+                buttons=[order_button("Confirm my e-mail", "track_order", reading.order_id)],
+            )
+            return []
+        dispatcher.utter_message(text=general)
         return []
 
 

@@ -32,4 +32,6 @@ TOPICS: dict[str, str] = {
     "contact_human_agent": "🙋 Talk to a person",
     "complaint": "😠 Make a complaint",
     "review": "⭐ Leave a review",
+    "my_orders": "🗂️ List my orders",
+    "forget_me": "🚪 Log out of this chat",
 }

@@ -16,7 +16,11 @@ never trained or tuned on) and benchmarks/dev/{customers,off_topic}.yml. --proxy
 since (its out_of_scope ones as off-topic). It also prints the encoder's own cost per message.
 
     .venv-rasa/bin/python benchmarks/bench_nlu.py [--only chosen] [--diet] [--skip-cv]
-        [--proxy 8bbcf5b] [--folds 5]
+        [--proxy 8bbcf5b] [--folds 5] [--set dev] [--model models/current.tar.gz]
+
+`--set dev` evaluates on the dev set only (for tuning: the held-out set is read only for the
+final figures); `--model PATH --only NAME` parses with an already trained model instead of
+training one (no CV), e.g. the NLU part of `models/current.tar.gz`.
 
 Results go to var/bench/<name>/ and var/bench/summary.json. About 35 minutes with CV.
 """
@@ -78,10 +82,15 @@ def proxy_data(rev: str) -> tuple[Path, list[tuple[str, str]]]:
     return train, unseen
 
 
-def evaluation_sets(proxy: list[tuple[str, str]] | None) -> dict[str, dict[str, list[Any]]]:
-    """name -> {"support": [(text, intent)], "off_topic": [text]} for the sets present."""
+def evaluation_sets(
+    proxy: list[tuple[str, str]] | None, only: list[str] | None = None
+) -> dict[str, dict[str, list[Any]]]:
+    """name -> {"support": [(text, intent)], "off_topic": [text]} for the sets present (those
+    named in ``only`` when given)."""
     sets: dict[str, dict[str, list[Any]]] = {}
     for name, folder in SETS.items():
+        if only and name not in only:
+            continue
         customers, off_topic = folder / "customers.yml", folder / "off_topic.yml"
         if customers.exists() or off_topic.exists():
             sets[name] = {
@@ -117,7 +126,14 @@ def bench(name: str, config: Path, args: argparse.Namespace, proxy: Any) -> dict
         shutil.rmtree(out)
     out.mkdir(parents=True)
     result: dict[str, Any] = {"config": str(config.relative_to(ROOT))}
-    runs = [("", NLU_DATA, evaluation_sets(None))]
+    if args.model:  # an already trained model: parse only, no training and no CV
+        sets = evaluation_sets(None, args.set)
+        print(f"[{name}] parsing {', '.join(sets)} with {args.model} ...", flush=True)
+        with serve(Path(args.model).resolve(), out / "engine.log") as engine:
+            result.update(outcomes(engine, sets))
+        result["model"] = str(args.model)
+        return result
+    runs = [("", NLU_DATA, evaluation_sets(None, args.set))]
     if proxy is not None:
         runs.append(("proxy_", proxy[0], evaluation_sets(proxy[1])))
         runs[1][2].pop("heldout", None)  # a model trained on older data says nothing about them
@@ -225,7 +241,20 @@ def main() -> None:
     parser.add_argument("--diet", action="store_true", help="also DIET (about 20 more minutes)")
     parser.add_argument("--skip-cv", action="store_true", help="no cross-validation")
     parser.add_argument("--proxy", metavar="REV", help="also train on data/nlu as of REV")
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        action="append",
+        help="evaluate on this set only (repeatable); `--set dev` leaves the held-out set alone",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="PATH",
+        help="parse with this trained model instead of training (no CV; one pipeline: --only)",
+    )
     args = parser.parse_args()
+    if args.model and len(args.only or []) != 1:
+        parser.error("--model needs exactly one --only NAME (the label its figures get)")
 
     names = args.only or ["chosen", "runner_up"] + (["diet"] if args.diet else [])
     summary = OUT / "summary.json"
@@ -247,7 +276,7 @@ def main() -> None:
         f"\nMiniLM encoder alone: {cost['cpu_ms']} ms CPU per message ({cost['messages']} messages)"
     )
     for name in SETS:
-        if not any(name in r for r in results.values()):
+        if (not args.set or name in args.set) and not any(name in r for r in results.values()):
             print(f"({name} set absent: benchmarks/{name}/customers.yml, off_topic.yml)")
     print(f"details: {summary.relative_to(ROOT)} and {OUT.relative_to(ROOT)}/<name>/")
 

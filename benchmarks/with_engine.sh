@@ -19,6 +19,10 @@ export CX_TELEMETRY_OUTBOX="$work/outbox"
 export CX_PSEUDONYM_KEY="bench-key"
 export SHOP_DEMO_DB="$work/shop.sqlite3"
 export RASA_TELEMETRY_ENABLED=false
+export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///$work/trackers.sqlite3}"
+export LOCK_STORE_TYPE="${LOCK_STORE_TYPE:-in_memory}"
+export LOCK_STORE_URL="${LOCK_STORE_URL:-localhost}"
+export LOCK_STORE_PORT="${LOCK_STORE_PORT:-6379}"
 .venv/bin/cx-telemetry migrate >/dev/null
 .venv/bin/python -m rasa_sdk --actions actions --port "$actions_port" >"$work/actions.log" 2>&1 &
 pids+=($!)

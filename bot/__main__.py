@@ -68,7 +68,8 @@ def _serve(settings: Settings) -> int:
     ]
     log.info(
         "gateway on http://%s:%d, engine %s, channels: %s",
-        settings.gateway_host, settings.gateway_port, settings.rasa_url, ", ".join(channels) or "none",
+        settings.gateway_host, settings.gateway_port, ", ".join(settings.engines),
+        ", ".join(channels) or "none",
     )  # fmt: skip
     # ws="none": no websocket routes, and the websockets pinned for rasa-sdk is too old for uvicorn
     uvicorn.run(

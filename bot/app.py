@@ -38,11 +38,13 @@ from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
 from bot.handoff.staff_desk import StaffDesk, StaffNotices
 from bot.idle import IdleTimers
+from bot.inbox import Inbox, InboxHandler, InboxWorker
 from bot.kept import KeptMessages
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.state.database import GatewayDatabase
 from bot.state.deliveries import DeliveryKeys
+from bot.state.inbox_store import InboxStore
 from bot.state.timer_store import TimerStore
 from bot.survey_taps import SurveyTaps
 from bot.telemetry import Telemetry
@@ -82,7 +84,7 @@ class Services:
         self.timer_store = TimerStore(self.state_db)
         self.cases = CaseRepository(self.state_db)
         self.telemetry = Telemetry(self.telemetry_store, self.threads)
-        self.engine = engine or EngineClient(s.rasa_url, s.rasa_token, s.rasa_timeout_seconds)
+        self.engine = engine or EngineClient(s.engines, s.rasa_token, s.rasa_timeout_seconds)
         # -- platforms and delivery --------------------------------------------------------
         outbounds: dict[str, Outbound] = {}
         telegram_out = None
@@ -204,6 +206,10 @@ class Services:
         # -- channels (inbound) ------------------------------------------------------------
         self.deliveries = DeliveryKeys(self.state_db)
         dedupe = Dedupe(self.deliveries, self.threads)
+        lease = timedelta(seconds=s.inbox_lease_seconds)
+        self.inbox = Inbox(
+            InboxStore(self.state_db, s.instance_id, lease), self.threads, clock, self.stats
+        )
         self.telegram: TelegramChannel | None = None
         if telegram_out is not None:
             self.telegram = TelegramChannel(
@@ -211,6 +217,7 @@ class Services:
                 self.pipeline.receive,
                 self.delivery,
                 dedupe,
+                self.inbox,
                 s.telegram_webhook_secret,
                 s.telegram_mode,
                 s.start_text,
@@ -234,6 +241,10 @@ class Services:
                 s.start_text,
                 s.max_body_bytes,
             )
+        inbox_handlers: dict[str, InboxHandler] = {}
+        if self.telegram is not None:
+            inbox_handlers["telegram"] = self.telegram.handle
+        self.inbox_worker = InboxWorker(self.inbox, inbox_handlers)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -244,6 +255,10 @@ class Services:
         if self.settings.timer_poll_seconds > 0:
             self._tasks.append(
                 asyncio.create_task(self.timers.run(self.settings.timer_poll_seconds))
+            )
+        if self.settings.inbox_poll_seconds > 0:
+            self._tasks.append(
+                asyncio.create_task(self.inbox_worker.run(self.settings.inbox_poll_seconds))
             )
         if self.alerts is not None and self.settings.alerts.poll_seconds > 0:
             self._tasks.append(asyncio.create_task(self.alerts.run()))
@@ -258,6 +273,7 @@ class Services:
                     await channel.stop()
                 except Exception:
                     log.exception("could not stop a channel cleanly")
+        await self.inbox.drain(timeout=10)
         await self.engine.aclose()
         self.threads.close()
 
@@ -266,15 +282,18 @@ class Services:
         self.state_db.migrate()
         self.telemetry_store.migrate()
 
-    async def ready(self) -> dict[str, bool]:
-        engine = await self.engine.is_ready()
+    async def ready(self) -> tuple[bool, dict[str, object]]:
+        """``/readyz``: ready when the database and at least one engine answer (a conversation
+        whose engine is down goes to the next one); each engine is reported by URL."""
+        engines = await self.engine.readiness()
         try:
             await self.threads.read(self.cases.case, "readyz-probe")
             state = True
         except Exception:
             state = False
         database = state and await self.telemetry.reachable()
-        return {"engine": engine, "database": database}
+        engine = any(engines.values())
+        return engine and database, {"engine": engine, "database": database, "engines": engines}
 
 
 def build_app(settings: Settings, services: Services | None = None) -> Starlette:
@@ -293,8 +312,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        checks = await services.ready()
-        ready = all(checks.values())
+        ready, checks = await services.ready()
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     async def metrics(request: Request) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -37,6 +38,13 @@ def rasa_token_from_env(env: Mapping[str, str]) -> str | None:
     return token or None
 
 
+def engine_urls_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``ENGINE_URLS``: comma-separated engine addresses (replicas sharing a tracker store and
+    a Redis lock store); empty when unset, then ``RASA_URL`` is the one engine."""
+    urls = (u.strip().rstrip("/") for u in (env.get("ENGINE_URLS") or "").split(","))
+    return tuple(dict.fromkeys(u for u in urls if u))
+
+
 def idle_timeout_from_env(env: Mapping[str, str]) -> timedelta:
     """The idle timeout after the bot's last answer: ``idle_timeout_minutes`` of the CX lead's
     survey file (``CX_SURVEY_CONFIG``, default ``survey.yml``; ``actions.survey_config`` checks
@@ -66,6 +74,9 @@ class Settings:
     """
 
     rasa_url: str = DEFAULT_RASA_URL
+    # Several engine replicas (``ENGINE_URLS``): each conversation goes to one of them
+    # (bot/engine_routing.py). Empty: ``rasa_url`` alone.
+    engine_urls: tuple[str, ...] = ()
     rasa_token: str | None = field(default=None, repr=False)
     rasa_timeout_seconds: float = 30.0
 
@@ -92,6 +103,8 @@ class Settings:
 
     # Operational knobs (tests shrink them).
     timer_poll_seconds: float = 1.0  # 0 disables the background timer loop
+    inbox_lease_seconds: float = 90.0  # a dead gateway's accepted updates resume after this
+    inbox_poll_seconds: float = 1.0  # 0 disables the inbox's resume loop
     replay_delay_seconds: float = 5.0  # first retry of a message kept while the engine was down
     replay_max_delay_seconds: float = 300.0
     delivery_attempts: int = 5
@@ -99,7 +112,13 @@ class Settings:
     max_retry_after_seconds: float = 60.0
     max_body_bytes: int = MAX_BODY_BYTES
     start_text: str = "/greet"  # what Telegram's /start and Slack's /support send to the engine
-    instance_id: str = field(default_factory=lambda: f"gw-{os.getpid()}")
+    # Who claims timers: unique per process across machines (containers all run as pid 1).
+    instance_id: str = field(default_factory=lambda: f"gw-{socket.gethostname()}-{os.getpid()}")
+
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines the gateway talks to: ``engine_urls``, else ``rasa_url``."""
+        return self.engine_urls or (self.rasa_url,)
 
     @property
     def state_db_url(self) -> str:
@@ -136,6 +155,7 @@ class Settings:
             raise ConfigError(f"TELEGRAM_MODE must be 'webhook' or 'polling', not {mode!r}")
         return cls(
             rasa_url=(env.get("RASA_URL") or DEFAULT_RASA_URL).rstrip("/"),
+            engine_urls=engine_urls_from_env(env),
             rasa_token=rasa_token_from_env(env),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS") or 30.0),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN") or None,
@@ -155,4 +175,7 @@ class Settings:
             gateway_db_url=gateway_db_url(env),
             console_db_url=env.get("CONSOLE_GATEWAY_DB_URL") or DEFAULT_CONSOLE_DB_URL,
             idle_timeout=idle_timeout_from_env(env),
+            inbox_lease_seconds=float(env.get("INBOX_LEASE_SECONDS") or 90.0),
+            inbox_poll_seconds=float(env.get("INBOX_POLL_SECONDS") or 1.0),
+            instance_id=env.get("GATEWAY_INSTANCE_ID") or f"gw-{os.getpid()}",
         )

@@ -28,6 +28,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from scipy.sparse import csr_matrix, hstack, vstack
 
+from nlu_components import serving
+
 logger = logging.getLogger(__name__)
 
 _SAFE_EXTRA_TYPES = {"scipy.sparse._csr.csr_matrix"}
@@ -195,6 +197,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """Loads the trained component."""
         import skops.io as sio
 
+        # The engine serving this model is about to run actions: validate their responses with
+        # one compiled schema validator (nlu_components/serving.py).
+        serving.install()
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:

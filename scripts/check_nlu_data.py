@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NLU_DIR = ROOT / "data" / "nlu"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 MAX_SAME_START = 3
+MACHINE_FILE = "external.yml"
 CHUNK = 512
 # Pairs that look alike to character n-grams but mean opposite things (one negates the other);
 # each intent needs its half, so they are reviewed once here instead of reworded.
@@ -71,8 +72,10 @@ def load(directory: Path) -> tuple[list[Example], dict[str, list[re.Pattern[str]
     for path in sorted(directory.glob("*.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         for block in doc.get("nlu") or []:
-            # EXTERNAL_* intents are machine tokens the gateway triggers, not customer text.
-            if "intent" in block and not block["intent"].startswith("EXTERNAL_"):
+            # external.yml holds machine tokens (EXTERNAL_* intents the gateway triggers, button
+            # payloads such as clarify_other), not customer text.
+            machine = path.name == MACHINE_FILE or str(block.get("intent")).startswith("EXTERNAL_")
+            if "intent" in block and not machine:
                 examples += [Example(block["intent"], path.name, t) for t in _examples_of(block)]
             elif "regex" in block:
                 patterns = [re.compile(p, re.IGNORECASE) for p in _examples_of(block)]

@@ -29,6 +29,26 @@ class DeliveryKey(GatewayBase):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class InboxRow(GatewayBase):
+    """An accepted platform delivery not yet fully processed: committed with its dedupe key
+    before the platform gets its 200, deleted once handled. A gateway works on a row while it
+    holds the lease (``claimed_until``); a crashed gateway's rows are resumed by any other after
+    it. Rows of one conversation (``conversation_key``) are handled one at a time, oldest
+    (lowest ``id``) first."""
+
+    __tablename__ = "inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    delivery_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    conversation_key: Mapped[str] = mapped_column(String(200), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the platform's JSON
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class TimerRow(GatewayBase):
     """Durable timers: one pending timer per (kind, conversation)."""
 

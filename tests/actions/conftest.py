@@ -1,9 +1,11 @@
-"""Actions run against the real telemetry store (SQLite in a temp dir) and the seeded demo shop."""
+"""Actions run against the real telemetry store (SQLite in a temp dir), the verification tables in
+the same database, mail into a maildir, and the seeded demo shop."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import context
+from actions.verification import CodeOutcome
+from actions.verification.codes import read_code
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import SurveyResponse
 
@@ -32,6 +36,9 @@ SLOTS = {
     "order_help": None,
     "confirmed": None,
     "return_items": None,
+    "customer_email": None,
+    "verification_code": None,
+    "unlocked_order": None,
 }
 
 
@@ -42,12 +49,25 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Telemetry
     monkeypatch.setenv("CX_TELEMETRY_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path / "shop.sqlite3"))
     monkeypatch.setenv("CX_SURVEY_CONFIG", str(ROOT / "survey.yml"))
+    monkeypatch.setenv("SHOP_MAILDIR", str(tmp_path / "mail"))
     context.reset_caches()
     telemetry = context.telemetry()
     telemetry.migrate()
+    context.verification().db.migrate()  # same database: CX_TELEMETRY_DB_URL
     yield telemetry
+    context.verification().db.dispose()
     context.reset_caches()
     telemetry.dispose()
+
+
+def mailed_codes() -> list[tuple[str, str]]:
+    """(to, code) of every code mail the shop sent in this test, oldest first."""
+    maildir = context.settings().maildir
+    found = []
+    for path in sorted((maildir / "new").glob("*"), key=lambda p: p.stat().st_mtime_ns):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        found.append((str(message["To"]), read_code(str(message["Subject"])) or ""))
+    return found
 
 
 class Conversation:
@@ -117,6 +137,13 @@ class Conversation:
         if first:
             tracker.slots["requested_slot"] = None
         return tracker
+
+    def verify(self, email: str) -> None:
+        """Link this chat to the customer with ``email``, as typing a mailed code does."""
+        chat = context.chat_of(self.tracker("verify me", "greet"))
+        context.verification().request_code(chat, email)
+        check = context.verification().check_code(chat, mailed_codes()[-1][1])
+        assert check.outcome is CodeOutcome.VERIFIED
 
     def apply(self, events: list[dict[str, Any]]) -> None:
         for event in events:

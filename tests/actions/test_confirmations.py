@@ -1,5 +1,6 @@
 """Confirm before acting (issue #11): cancelling, a return and deleting an account show what will
-happen and act only on a Yes; a return of several items asks which."""
+happen and act only on a Yes; a return of several items asks which. The chats here are verified
+for the orders' owners (issue #13; tests/actions/test_verified_chat.py covers getting there)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def status(order_id: str) -> str:
 
 async def test_cancel_shows_what_will_happen_and_acts_only_on_yes(store: TelemetryStore) -> None:
     chat = Conversation(store)
+    chat.verify("ana.lopez@example.com")
     entities = [{"entity": "order_id", "value": "10001"}]
     tracker = chat.form_turn(CANCEL, "cancel order 10001", "cancel_order", 0.96, entities, True)
     _, events = await run(ValidateCancelOrderForm(), tracker)
@@ -73,6 +75,7 @@ async def test_cancel_shows_what_will_happen_and_acts_only_on_yes(store: Telemet
 
 async def test_a_refused_cancel_offers_what_fits_a_parcel_on_its_way(store: TelemetryStore) -> None:
     chat = Conversation(store)
+    chat.verify("ben.okafor@example.com")
     entities = [{"entity": "order_id", "value": "10002"}]
     tracker = chat.form_turn(CANCEL, "cancel 10002", "cancel_order", 0.96, entities, True)
     _, events = await run(ValidateCancelOrderForm(), tracker)
@@ -89,6 +92,7 @@ async def test_a_refused_cancel_offers_what_fits_a_parcel_on_its_way(store: Tele
 
 async def test_a_return_of_several_items_asks_which_then_for_a_yes(store: TelemetryStore) -> None:
     chat = Conversation(store)
+    chat.verify("chloe.martin@example.com")
     entities = [{"entity": "order_id", "value": "10003"}]
     tracker = chat.form_turn(REFUND, "refund 10003", "get_refund", 0.95, entities, True)
     _, events = await run(ValidateGetRefundForm(), tracker)
@@ -125,6 +129,7 @@ async def test_a_return_of_several_items_asks_which_then_for_a_yes(store: Teleme
 
 async def test_deleting_an_account_asks_first(store: TelemetryStore) -> None:
     chat = Conversation(store)
+    chat.verify("emma.schulz@example.com")
     asked, _ = await run(
         AskDeleteConfirmation(), chat.tracker("delete my account", "delete_account")
     )

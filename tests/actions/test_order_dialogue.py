@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from actions.customer import AskCustomerEmail
 from actions.order_forms import ValidateCancelOrderForm, ValidateTrackOrderForm
-from actions.order_questions import AskOrderNumberCancelOrder, AskOrderNumberTrackOrder
+from actions.order_questions import AskOrderNumberTrackOrder
 from actions.order_reading import chosen_items, is_pre_purchase, read_order_message
 from actions.orders import ActionGetInvoice, ActionTrackOrder
 from cx_telemetry import TelemetryStore
@@ -93,14 +94,13 @@ async def test_i_cant_find_it_ends_the_form_with_help_not_a_loop(store: Telemetr
 async def test_two_wrong_numbers_then_a_person_is_offered(store: TelemetryStore) -> None:
     chat = Conversation(store)
     prompts = []
-    for attempt, text in enumerate(("1234", "99999", "12ab"), start=1):
-        entities = [{"entity": "order_id", "value": text}] if text == "99999" else []
-        tracker = chat.form_turn(TRACK, text, "nlu_fallback", 0.3, entities,
-                                 requested_slot="order_id", order_attempts=attempt - 1)  # fmt: skip
+    for attempt, text in enumerate(("1234", "ORD-99", "12ab"), start=1):
+        tracker = chat.form_turn(TRACK, text, "nlu_fallback", 0.3, requested_slot="order_id",
+                                 order_attempts=attempt - 1)  # fmt: skip
         messages, events = await run(ValidateTrackOrderForm(), tracker)
         prompts.append(messages)
     assert len(prompts[0]) == 1 and "doesn't look like an order number" in prompts[0][0]["text"]
-    assert len(prompts[1]) == 1 and "can't find an order 99999" in prompts[1][0]["text"]
+    assert len(prompts[1]) == 1 and "doesn't look like an order number" in prompts[1][0]["text"]
     assert prompts[2] == [] and slots(events)["order_help"] == "not_found"
     messages, _ = await run(
         ActionTrackOrder(),
@@ -114,10 +114,13 @@ async def test_cancel_order_99999_gets_one_prompt(store: TelemetryStore) -> None
     entities = [{"entity": "order_id", "value": "99999"}]
     tracker = chat.form_turn(CANCEL, "cancel order 99999", "cancel_order", 0.97, entities, True)
     messages, events = await run(ValidateCancelOrderForm(), tracker)
-    assert len(messages) == 1 and "can't find an order 99999" in messages[0]["text"]
+    # the question a real order gets: whether 99999 exists is not said
+    assert [m["text"] for m in messages] == [
+        "For your privacy, what's the e-mail address on order #99999?"
+    ]
     # Rasa then runs the form's question with the validation's message in the tracker
     tracker.events.extend([{"event": "bot", "text": messages[0]["text"]}, *events])
-    asked, _ = await run(AskOrderNumberCancelOrder(), tracker)
+    asked, _ = await run(AskCustomerEmail(), tracker)
     assert asked == []
 
 
@@ -172,14 +175,17 @@ async def test_an_order_named_earlier_is_offered_not_assumed(store: TelemetrySto
     assert [b["payload"] for b in asked[0]["buttons"]] == ["/affirm", "/deny"]
     yes = chat.form_turn(TRACK, "/affirm", "affirm", 1.0, requested_slot="order_id",
                          offered_order="10004")  # fmt: skip
-    _, events = await run(ValidateTrackOrderForm(), yes)
-    assert slots(events)["order_id"] == "10004" and slots(events)["requested_slot"] is None
+    messages, events = await run(ValidateTrackOrderForm(), yes)
+    assert slots(events)["order_id"] == "10004"
+    assert slots(events)["requested_slot"] == "customer_email"  # then its e-mail, for privacy
+    assert messages[0]["text"] == "For your privacy, what's the e-mail address on order #10004?"
 
 
 async def test_answers_forget_the_number_but_remember_the_order(store: TelemetryStore) -> None:
     chat = Conversation(store)
     _, events = await run(
-        ActionTrackOrder(), chat.tracker("10004", "track_order", order_id="10004")
+        ActionTrackOrder(),
+        chat.tracker("10004", "track_order", order_id="10004", unlocked_order="10004"),
     )
     assert slots(events)["order_id"] is None and slots(events)["last_order_id"] == "10004"
 
@@ -187,9 +193,16 @@ async def test_answers_forget_the_number_but_remember_the_order(store: Telemetry
 async def test_an_invoice_request_uses_the_number(store: TelemetryStore) -> None:
     chat = Conversation(store)
     entities = [{"entity": "order_id", "value": "10003"}]
-    messages, events = await run(
+    messages, _ = await run(
         ActionGetInvoice(),
         chat.tracker("can I get an invoice for 10003", "get_invoice", 0.9, entities),
+    )  # no e-mail given yet: how to get it, and nothing about the order
+    assert messages[0]["text"].startswith("To download an invoice")
+    assert "once you've confirmed its e-mail address" in messages[0]["text"]
+    assert "EUR" not in messages[0]["text"]
+    messages, events = await run(
+        ActionGetInvoice(),
+        chat.tracker("invoice for 10003", "get_invoice", 0.9, entities, unlocked_order="10003"),
     )
     assert "invoice for order #10003" in messages[0]["text"]
     assert slots(events) == {"last_order_id": "10003"}

@@ -1,4 +1,5 @@
-"""The order forms and answers, against the seeded demo shop."""
+"""The order forms and answers, against the seeded demo shop. A look-up needs the order's e-mail
+typed in the chat (``unlocked_order``) and an action a chat verified for the owner (issue #13)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,10 @@ async def test_valid_order_numbers_are_accepted_normalised(
     store: TelemetryStore, value: str
 ) -> None:
     result, messages = await validate(ValidateTrackOrderForm(), value, Conversation(store))
-    assert result == {"order_id": "10002"} and messages == []
+    assert result == {"order_id": "10002"}
+    assert [m["text"] for m in messages] == [
+        "For your privacy, what's the e-mail address on order #10002?"
+    ]
 
 
 async def test_a_malformed_order_number_is_refused_with_the_format(store: TelemetryStore) -> None:
@@ -50,10 +54,10 @@ async def test_a_malformed_order_number_is_refused_with_the_format(store: Teleme
     assert messages[0]["buttons"] == [{"title": "I don't have it", "payload": "/deny"}]
 
 
-async def test_an_unknown_order_is_refused(store: TelemetryStore) -> None:
+async def test_an_unknown_order_is_asked_about_like_a_known_one(store: TelemetryStore) -> None:
     result, messages = await validate(ValidateCancelOrderForm(), "99999", Conversation(store))
-    assert result == {"order_id": None}
-    assert "can't find an order 99999" in messages[0]["text"]
+    assert result == {"order_id": "99999"}  # nothing says whether it exists
+    assert messages[0]["text"] == "For your privacy, what's the e-mail address on order #99999?"
 
 
 async def test_tracking_a_shipped_order_names_carrier_and_tracking_number(
@@ -63,7 +67,8 @@ async def test_tracking_a_shipped_order_names_carrier_and_tracking_number(
     order = context.backend().get_order("10002")
     assert order is not None
     messages, _ = await run(
-        ActionTrackOrder(), chat.tracker("10002", "track_order", order_id="10002")
+        ActionTrackOrder(),
+        chat.tracker("10002", "track_order", order_id="10002", unlocked_order="10002"),
     )
     assert f"on its way with {order.carrier}" in messages[0]["text"]
     assert order.tracking_number in messages[0]["text"]
@@ -75,7 +80,10 @@ async def test_a_shipped_order_cannot_be_cancelled_and_the_next_step_is_offered(
     store: TelemetryStore,
 ) -> None:
     messages, _ = await run(
-        ActionCancelOrder(), Conversation(store).tracker("10002", "cancel_order", order_id="10002")
+        ActionCancelOrder(),
+        Conversation(store).tracker(
+            "10002", "cancel_order", order_id="10002", unlocked_order="10002"
+        ),
     )
     assert "can't be cancelled" in messages[0]["text"]
     assert "refuse the parcel at the door" in messages[0]["text"]
@@ -83,9 +91,10 @@ async def test_a_shipped_order_cannot_be_cancelled_and_the_next_step_is_offered(
 
 
 async def test_a_processing_order_is_cancelled(store: TelemetryStore) -> None:
+    chat = Conversation(store)
+    chat.verify("ana.lopez@example.com")
     messages, _ = await run(
-        ActionCancelOrder(),
-        Conversation(store).tracker("yes", "affirm", order_id="10001", confirmed=True),
+        ActionCancelOrder(), chat.tracker("yes", "affirm", order_id="10001", confirmed=True)
     )
     assert messages[0]["text"].startswith("Done: order #10001 is cancelled")
     assert context.backend().get_order("10001").status.value == "cancelled"  # type: ignore[union-attr]
@@ -95,6 +104,7 @@ async def test_a_refund_is_started_for_a_delivered_order_and_then_tracked(
     store: TelemetryStore,
 ) -> None:
     chat = Conversation(store)
+    chat.verify("chloe.martin@example.com")
     messages, _ = await run(
         ActionGetRefund(), chat.tracker("yes", "affirm", order_id="10003", confirmed=True)
     )
@@ -108,7 +118,10 @@ async def test_a_refund_is_started_for_a_delivered_order_and_then_tracked(
 
 async def test_a_paid_refund_says_when_it_was_paid(store: TelemetryStore) -> None:
     messages, _ = await run(
-        ActionTrackRefund(), Conversation(store).tracker("10005", "track_refund", order_id="10005")
+        ActionTrackRefund(),
+        Conversation(store).tracker(
+            "10005", "track_refund", order_id="10005", unlocked_order="10005"
+        ),
     )
     assert "was paid on" in messages[0]["text"]
 
@@ -117,9 +130,13 @@ async def test_a_failing_order_system_gets_an_apology_and_a_person(
     store: TelemetryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path))  # a directory: every query fails
+    context.settings.cache_clear()  # SHOP_DEMO_DB is read on first use
     context.backend.cache_clear()
     messages, _ = await run(
-        ActionTrackOrder(), Conversation(store).tracker("10002", "track_order", order_id="10002")
+        ActionTrackOrder(),
+        Conversation(store).tracker(
+            "10002", "track_order", order_id="10002", unlocked_order="10002"
+        ),
     )
     assert "can't reach our order system" in messages[0]["text"]
     assert messages[0]["buttons"] == [

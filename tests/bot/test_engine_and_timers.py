@@ -17,7 +17,9 @@ from tests.bot.test_telegram import message, post, sent_texts
 async def test_healthz_and_readyz(gw: Running, fake_rasa: FakeRasa) -> None:
     assert (await gw.client.get("/healthz")).status_code == 200
     r = await gw.client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"ready": True, "engine": True, "database": True}
+    assert r.status_code == 200 and r.json() == {
+        "ready": True, "engine": True, "database": True, "engines": {fake_rasa.url: True}
+    }  # fmt: skip
     fake_rasa.down = True
     r = await gw.client.get("/readyz")
     assert r.status_code == 503 and r.json()["engine"] is False

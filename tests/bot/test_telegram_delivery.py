@@ -45,15 +45,15 @@ async def test_forbidden_is_not_retried(gw: Running, fake_tg: FakeTelegram) -> N
     assert gw.services.stats["delivery_failed"] == 1
 
 
-async def test_dedupe_store_down_asks_telegram_to_redeliver(
+async def test_inbox_down_asks_telegram_to_redeliver(
     gw: Running, fake_tg: FakeTelegram, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from bot.errors import StateUnavailable
 
-    def down(key: str) -> bool:
+    def down(*args: object) -> bool:
         raise StateUnavailable("db down")
 
-    monkeypatch.setattr(gw.services.deliveries, "first_delivery", down)
+    monkeypatch.setattr(gw.services.inbox.store, "accept", down)
     assert await post(gw, message("hello")) == 503
     assert sent_texts(fake_tg) == []
 

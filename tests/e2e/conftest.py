@@ -1,5 +1,7 @@
 """The real stack: the trained Rasa engine and the action server as subprocesses, the gateway
-in-process, the fake Telegram and Slack APIs on 127.0.0.1. `make test` trains before pytest."""
+in-process, the fake Telegram and Slack APIs on 127.0.0.1, and a real local SMTP server
+(``tests/fakes/smtp.py``) the shop mails verification codes through. `make test` trains before
+pytest."""
 
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 
+from actions.verification.codes import read_code
+from actions.verification.database import VerificationDatabase
 from bot import Settings
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN, Running, running
 from tests.bot.fakes import FakeSlack, FakeTelegram
+from tests.fakes.smtp import FakeSmtp, write_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "current.tar.gz"
@@ -41,9 +47,17 @@ class Stack:
     rasa_url: str
     env: dict[str, str]
     telemetry: TelemetrySettings
+    mail: FakeSmtp | None = None
+
+    def code_for(self, email: str) -> str:
+        """The newest verification code the shop mailed to ``email``."""
+        assert self.mail is not None, "this stack runs without the SMTP server"
+        codes = [read_code(str(m["Subject"])) for m in self.mail.messages if str(m["To"]) == email]
+        assert codes and codes[-1], f"no code mailed to {email}"
+        return str(codes[-1])
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -55,6 +69,25 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) ->
             pass
         time.sleep(0.5)
     raise RuntimeError(f"{url} not up after {seconds:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def engine_stores(work: Path) -> dict[str, str]:
+    """endpoints.yml's settings as `make run` has them: trackers in a SQLite file, one engine."""
+    return {
+        "TRACKER_STORE_URL": f"sqlite:///{work / 'trackers.sqlite3'}",
+        "LOCK_STORE_TYPE": "in_memory",
+        "LOCK_STORE_URL": "localhost",
+        "LOCK_STORE_PORT": "6379",
+    }
+
+
+def start_engine(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`rasa run` on the trained model, as scripts/run.sh starts it."""
+    return subprocess.Popen(
+        [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "--port", str(port),
+         "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -71,6 +104,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     TelemetryStore.from_settings(telemetry).migrate()
     GatewayDatabase(telemetry.db_url).migrate()  # the gateway's tables, same file
+    VerificationDatabase(telemetry.db_url).migrate()  # verified chats, codes, guesses
+    ca = trustme.CA()
+    mail = FakeSmtp(ca).start()
     actions_port, engine_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -81,6 +117,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CX_SURVEY_CONFIG": str(ROOT / "survey.yml"),
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
         "RASA_TELEMETRY_ENABLED": "false",
+        **engine_stores(work),
+        "SMTP_URL": mail.url(),
+        "SMTP_CA_FILE": str(write_ca(ca, work)),
     }
     logs = [work / "actions.log", work / "engine.log"]
     procs = [
@@ -88,17 +127,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             cwd=ROOT, env=env, stdout=logs[0].open("wb"), stderr=subprocess.STDOUT,
         ),
-        subprocess.Popen(
-            [str(RASA), "run", "--enable-api", "--auth-token", RASA_TOKEN, "--port", str(engine_port),
-             "--model", str(MODEL), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=ROOT, env=env, stdout=logs[1].open("wb"), stderr=subprocess.STDOUT,
-        ),
+        start_engine(env, engine_port, logs[1]),
     ]  # fmt: skip
     try:
-        _wait(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
-        _wait(f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240)
-        yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry)
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", procs[0], logs[0], 60)
+        wait_until_up(
+            f"http://127.0.0.1:{engine_port}/status?token={RASA_TOKEN}", procs[1], logs[1], 240
+        )
+        yield Stack(f"http://127.0.0.1:{engine_port}", env, telemetry, mail)
     finally:
+        mail.stop()
         for proc in procs:
             proc.terminate()
         for proc in procs:

@@ -118,8 +118,20 @@ async def test_a_customer_who_cannot_find_their_order_number(
 async def test_a_cancel_with_confirmation(
     gateway: Running, fake_tg: FakeTelegram, stack: Stack
 ) -> None:
+    """Issue #13's e2e: an unverified chat proves who it is before anything changes."""
     ann = Customer(gateway, fake_tg, chat=6102)
     await ann.says("cancel order 10001")
+    asked = html.unescape(ann.texts()[-1])
+    assert asked == "For your privacy, what's the e-mail address on order #10001?", ann.lines
+    await ann.says("Ana.Lopez@example.com")
+    assert html.unescape(ann.texts()[-1]).startswith("I've sent a 6-digit code to a***@example.com")
+    code = stack.code_for("ana.lopez@example.com")  # through the real SMTP server
+    assert stack.code_for("ana.lopez@example.com") == code and len(code) == 6
+    await ann.says("000000" if code != "000000" else "111111")  # a wrong one first
+    assert html.unescape(ann.texts()[-1]).startswith("That code isn't right.")
+    assert not any("Cancel order #10001:" in t for t in ann.texts())
+    await ann.says(f"{code[:3]} {code[3:]}")
+    assert any(t.startswith("Thanks, Ana") for t in ann.texts()[-2:]), ann.lines
     question = ann.texts()[-1]
     assert question.startswith("Cancel order #10001:") and "paid by" in question
     assert [b["callback_data"] for b in keyboard(fake_tg.of("sendMessage")[-1].params)] == [
@@ -140,6 +152,8 @@ async def test_a_low_score_with_a_comment(
 ) -> None:
     ann = Customer(gateway, fake_tg, chat=6103)
     await ann.says("where is my order 10002?")
+    await ann.says("ben.okafor@example.com")  # the order's e-mail: a look-up needs no code
+    assert any("#10002" in t and "on its way" in t for t in ann.texts()[-2:]), ann.lines
     await ann.taps("No")
     assert ann.texts()[-2] == "Before you go: two quick questions, one tap each."
     assert "Have a good day" not in " ".join(ann.texts()[-3:])  # the goodbye comes last
@@ -194,7 +208,8 @@ async def test_order_context_is_never_assumed_and_numbers_are_used(
 ) -> None:
     ann = Customer(gateway, fake_tg, chat=6105)
     await ann.says("can I get an invoice for 10003")
-    assert any("invoice for order #10003" in t for t in ann.texts()[-2:]), ann.lines
+    said = [html.unescape(t) for t in ann.texts()[-3:]]
+    assert any("once you've confirmed its e-mail" in t for t in said), ann.lines
     await ann.taps("Yes")
     await ann.says("how long does delivery take?")
     general = " ".join(ann.texts()[-2:])

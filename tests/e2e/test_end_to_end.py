@@ -74,6 +74,8 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
 ) -> None:
     chat = 4242
     assert await post(gateway, message("hi, where is my order 10002?", chat_id=chat)) == 200
+    assert sent_texts(fake_tg)[-1].endswith("e-mail address on order #10002?")
+    assert await post(gateway, message("ben.okafor@example.com", chat_id=chat)) == 200
     texts = sent_texts(fake_tg)
     assert any("is on its way with" in t and "#10002" in t for t in texts), texts
     assert texts[-1] == "Anything else I can help with?"
@@ -108,13 +110,18 @@ async def test_telegram_customer_tracks_an_order_and_rates_with_buttons(
 
 
 async def test_slack_customer_asks_for_a_refund_in_a_dm(
-    gateway: Running, fake_slack: FakeSlack
+    gateway: Running, fake_slack: FakeSlack, stack: Stack
 ) -> None:
     def said(words: str) -> bool:
         return any(words in (p.get("text") or "") for p in posts(fake_slack))
 
     response = await send(gateway, event(dm("I want a refund for order 10003", user="UCUST")))
     assert response.status_code == 200
+    # a return changes the order: the order's e-mail, then the code mailed to it
+    await wait_for(lambda: said("e-mail address on order #10003?"), 60)
+    await send(gateway, event(dm("chloe.martin@example.com", user="UCUST")))
+    await wait_for(lambda: said("sent a 6-digit code to c***@example.com"), 60)
+    await send(gateway, event(dm(stack.code_for("chloe.martin@example.com"), user="UCUST")))
     # several items: which ones, then what will happen, and only a Yes starts the return
     await wait_for(lambda: said("Which items from order #10003 do you want to return?"), 60)
     assert not said("started a return")

@@ -23,8 +23,11 @@ SUPPORT_INTENTS = {
 CONVERSATION_INTENTS = {
     "greet", "goodbye", "thank_you", "affirm", "deny", "bot_challenge", "out_of_scope",
 }  # fmt: skip
+# Verified customers (issue #13): a handful of examples each, in data/nlu/verification.yml.
+VERIFIED_INTENTS = {"my_orders", "forget_me"}
 MIN_SUPPORT = 40
 MIN_CONVERSATION = 20
+MIN_VERIFIED = 8
 ENTITIES = {"order_id", "email"}
 
 ANNOTATION = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
@@ -82,12 +85,15 @@ def test_exactly_the_expected_intents(intent_examples: dict[str, list[str]]) -> 
     customer_intents = {
         i for i in intent_examples if not i.startswith("EXTERNAL_") and i not in never_typed
     }
-    assert customer_intents == SUPPORT_INTENTS | CONVERSATION_INTENTS
+    assert customer_intents == SUPPORT_INTENTS | CONVERSATION_INTENTS | VERIFIED_INTENTS
 
 
-@pytest.mark.parametrize("intent", sorted(SUPPORT_INTENTS | CONVERSATION_INTENTS))
+@pytest.mark.parametrize(
+    "intent", sorted(SUPPORT_INTENTS | CONVERSATION_INTENTS | VERIFIED_INTENTS)
+)
 def test_minimum_examples(intent: str, intent_examples: dict[str, list[str]]) -> None:
     minimum = MIN_SUPPORT if intent in SUPPORT_INTENTS else MIN_CONVERSATION
+    minimum = MIN_VERIFIED if intent in VERIFIED_INTENTS else minimum
     unique = {_normalised(e) for e in intent_examples[intent]}
     assert len(unique) >= minimum, f"{intent}: {len(unique)} distinct examples < {minimum}"
 

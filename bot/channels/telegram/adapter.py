@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from html import escape
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -17,11 +18,12 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.channels.plumbing import Dedupe, InFlight, Receive, press_message
+from bot.channels.plumbing import Dedupe, Receive, press_message
 from bot.channels.telegram.format import ButtonPress, to_ours
 from bot.channels.telegram.outbound import TelegramOutbound
 from bot.delivery import Delivery
 from bot.http import BadRequestBody, ok, parse_json_object, read_body, same_secret
+from bot.inbox import Inbox
 from bot.messages import ALREADY_ANSWERED, IncomingMessage, LocalReply
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class TelegramChannel:
         receive: Receive,
         delivery: Delivery,
         dedupe: Dedupe,
+        inbox: Inbox,
         webhook_secret: str | None,
         mode: str,
         start_text: str,
@@ -48,12 +51,12 @@ class TelegramChannel:
         self.receive = receive
         self.delivery = delivery
         self.dedupe = dedupe
+        self.inbox = inbox
         self.webhook_secret = webhook_secret
         self.mode = mode
         self.start_text = start_text
         self.max_body_bytes = max_body_bytes
         self.username: str | None = None
-        self.inflight = InFlight("Telegram updates")
         self._polling: asyncio.Task[None] | None = None
         self._identifying: asyncio.Task[None] | None = None
 
@@ -86,7 +89,7 @@ class TelegramChannel:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        await self.inflight.drain(timeout=10)
+        await self.inbox.drain(timeout=10)
         with contextlib.suppress(TelegramError):
             await self.bot.shutdown()
 
@@ -105,21 +108,33 @@ class TelegramChannel:
             return exc.response
         except Exception:  # valid JSON that is not an Update
             return PlainTextResponse("not a Telegram update", status_code=400)
+        # The update is in the database (with its dedupe key) before Telegram hears 200; the
+        # work then runs in a task of the inbox, so Telegram's next update is not held up.
         try:
-            first = await self.dedupe.first_or_refuse(f"telegram:update:{update.update_id}")
+            await self.inbox.accept(
+                f"telegram:update:{update.update_id}",
+                "telegram",
+                conversation_key(update),
+                data,
+                self.handle,
+            )
         except Exception:
-            log.exception("dedupe store unavailable; asking Telegram to redeliver")
+            log.exception("inbox unavailable; asking Telegram to redeliver")
             return PlainTextResponse("try again", status_code=503)
-        if first:
-            # Answer Telegram at once and work in a task of our own: a Starlette background
-            # task would hold the HTTP connection, and Telegram's next update on it, until the
-            # engine answered.
-            self.inflight.spawn(self.process(update))
         return ok()
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the updates in progress (shutdown, tests)."""
-        await self.inflight.drain(timeout)
+        await self.inbox.drain(timeout)
+
+    async def handle(self, payload: dict[str, Any]) -> None:
+        """An update from the inbox (the JSON Telegram sent). Never raises."""
+        try:
+            update = Update.de_json(payload, self.bot)
+        except Exception:
+            log.exception("an inbox row is not a Telegram update; dropping it")
+            return
+        await self.process(update)
 
     async def process(self, update: Update) -> None:
         """Handle one (already deduplicated) update. Never raises."""
@@ -179,3 +194,12 @@ class TelegramChannel:
                 if await self.dedupe.first_or_assume(f"telegram:update:{update.update_id}"):
                     await self.process(update)
                 offset = update.update_id + 1
+
+
+def conversation_key(update: Update) -> str:
+    """Updates of one chat are handled in order, one at a time."""
+    if update.effective_chat is not None:
+        return f"telegram:{update.effective_chat.id}"
+    if update.effective_user is not None:
+        return f"telegram:user:{update.effective_user.id}"
+    return f"telegram:update:{update.update_id}"

@@ -1,7 +1,7 @@
 """staff-desk cases: "No survey" marked by staff
 
 Revision ID: g0006_case_no_survey
-Revises: g0004_alerts
+Revises: g0005_inbox
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "g0006_case_no_survey"
-down_revision: str | None = "g0004_alerts"
+down_revision: str | None = "g0005_inbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

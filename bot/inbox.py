@@ -1,0 +1,126 @@
+"""The durable inbox: a webhook commits the delivery (:meth:`Inbox.accept`) before it answers the
+platform, then this gateway works on it at once; rows a dead gateway held, or that waited behind
+an older message of their conversation, are resumed by :class:`InboxWorker` on any gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.channels.plumbing import InFlight
+from bot.state.inbox_store import InboxItem, InboxStore
+from bot.threads import DbThreads
+
+log = logging.getLogger(__name__)
+
+InboxHandler = Callable[[dict[str, Any]], Awaitable[None]]
+"""Handles one accepted delivery (the platform's JSON); never raises."""
+
+MAX_ATTEMPTS = 5  # leases of one row; a delivery that kills its gateway each time is dropped
+
+
+class Inbox:
+    """Accepts deliveries and works on them; no I/O until called."""
+
+    def __init__(
+        self,
+        store: InboxStore,
+        threads: DbThreads,
+        clock: Callable[[], datetime],
+        stats: Counter[str],
+    ) -> None:
+        self.store = store
+        self.threads = threads
+        self.clock = clock
+        self.stats = stats
+        self.inflight = InFlight("inbox deliveries")
+
+    async def accept(
+        self,
+        delivery_key: str,
+        channel: str,
+        conversation_key: str,
+        payload: dict[str, Any],
+        handler: InboxHandler,
+    ) -> bool:
+        """Before the platform's 200: True for a new delivery, now durable and being worked on;
+        False for a duplicate. Raises ``StateUnavailable`` on an outage: answer 503, so the
+        platform delivers again."""
+        accepted = await self.threads.write(
+            self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
+        )
+        if accepted.item is not None:
+            self.inflight.spawn(self.work(accepted.item, handler))
+        return accepted.first
+
+    async def work(self, item: InboxItem | None, handler: InboxHandler) -> None:
+        """Handle ``item``, then the rows of its conversation that arrived meanwhile."""
+        while item is not None:
+            if item.attempts > MAX_ATTEMPTS:
+                log.error("inbox row %s failed %d times; dropping it", item.id, MAX_ATTEMPTS)
+                self.stats["messages_lost"] += 1
+                await self.threads.write(self.store.drop, item)
+                return
+            try:
+                await handler(item.payload)
+            except Exception:
+                log.exception("inbox row %s (%s) failed", item.id, item.channel)
+            item = await self._finish(item)
+
+    async def _finish(self, item: InboxItem) -> InboxItem | None:
+        # The reply is out: a lost "done" only means a duplicate after the lease, so retry it
+        # for a while rather than give up at once.
+        delay = 0.5
+        for _ in range(8):
+            try:
+                return await self.threads.write(self.store.finish_and_next, item, self.clock())
+            except Exception:
+                log.warning("could not mark inbox row %s done; retrying", item.id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        log.error("inbox row %s stays leased; another gateway will redo it", item.id)
+        return None
+
+    async def depth(self) -> int:
+        return await self.threads.read(self.store.depth)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the deliveries in progress (shutdown, tests)."""
+        await self.inflight.drain(timeout)
+
+
+class InboxWorker:
+    """Resumes waiting rows: ``run_once`` is what tests call; ``run`` polls."""
+
+    def __init__(self, inbox: Inbox, handlers: Mapping[str, InboxHandler]) -> None:
+        self.inbox = inbox
+        self.handlers = dict(handlers)
+
+    async def run_once(self) -> int:
+        """Lease and start every waiting row this gateway can handle; returns how many."""
+        inbox = self.inbox
+        items = await inbox.threads.write(inbox.store.claim_waiting, inbox.clock())
+        for item in items:
+            handler = self.handlers.get(item.channel)
+            if handler is None:
+                log.error("inbox row %s is for %s, which is off here", item.id, item.channel)
+                continue  # its lease runs out; a gateway with that channel takes it
+            log.info("resuming inbox row %s (%s)", item.id, item.channel)
+            inbox.stats["inbox_resumed"] += 1
+            inbox.inflight.spawn(inbox.work(item, handler))
+        return len(items)
+
+    async def run(self, interval: float) -> None:
+        """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("inbox poll failed")
+            await asyncio.sleep(interval)
