@@ -54,7 +54,9 @@ def complaints(data: ReportData, top: int = TOP_INTENTS) -> list[Complaint]:
 def headline_lines(data: ReportData) -> list[str]:
     lines = []
     for h in data.headline():
-        if h.figure.key not in DIGEST_FIGURES:
+        # NPS too once it has answers (it is off by default in survey.yml)
+        nps = h.figure.key == "nps" and h.now.n > 0
+        if h.figure.key not in DIGEST_FIGURES and not nps:
             continue
         mark = {True: ":arrow_up: ", False: ":arrow_down: ", None: ""}[
             is_better(h.figure, h.change)

@@ -51,6 +51,12 @@ class Conversation(Base):
             "channel", "last_support_intent", "agent", "has_handoff", "synthetic", "opened_at",
             "closed_at",
         ),
+        Index(  # the report's "surveys not asked, and why": only the few such rows
+            "ix_conversations_not_surveyed",
+            "opened_at", "not_surveyed", "synthetic",
+            sqlite_where=text("not_surveyed IS NOT NULL"),
+            postgresql_where=text("not_surveyed IS NOT NULL"),
+        ),
     )  # fmt: skip
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)

@@ -41,7 +41,8 @@ def groups_json(data: ReportData, by: str) -> dict[str, Any]:
 
 def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
     """``overall``/``previous`` {figure: {value, n, ci95}}, ``change`` {figure: {difference,
-    test, p_value, significant}}, ``bot_vs_agent``, ``distributions`` and ``by``."""
+    test, p_value, significant}}, ``bot_vs_agent``, ``surveys_not_asked`` {reason: count},
+    ``distributions`` and ``by``."""
     p = data.period
     prev = p.previous
     headline = data.headline()
@@ -63,6 +64,7 @@ def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
         "bot_vs_agent": {
             s.name: {"conversations": s.conversations, **_est(s.figures)} for s in (bot, agent)
         } | {"difference": {k: c.as_dict() for k, c in diff.items()}},
+        "surveys_not_asked": data.not_surveyed,
         "distributions": {m: {str(k): v for k, v in data.distribution(m).items()} for m in ("csat", "ces", "nps")},
         "by": groups_json(data, by) if by else {},
     }  # fmt: skip

@@ -124,3 +124,13 @@ def day_range(start: datetime | None, end: datetime) -> str:
         days = (end - start).days
         return f"{start:%Y-%m-%d} to {last:%Y-%m-%d} ({days} day{'s' if days != 1 else ''})"
     return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+
+
+NOT_SURVEYED_WORDS = {"cooldown": "in the cooldown", "sampled_out": "left out by sampling",
+                      "staff": "marked No survey by staff"}  # fmt: skip
+
+
+def not_surveyed(counts: dict[str, int]) -> str:
+    """``Surveys not asked on purpose: 12 in the cooldown, 40 left out by sampling`` or ""."""
+    parts = [f"{count(n)} {NOT_SURVEYED_WORDS.get(k, k)}" for k, n in counts.items() if n]
+    return "Surveys not asked on purpose (survey.yml): " + ", ".join(parts) if parts else ""

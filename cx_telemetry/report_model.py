@@ -27,6 +27,7 @@ from cx_telemetry.report_sql import (
     first_opened,
     group_tasks,
     merge,
+    not_surveyed_counts,
     rollup,
 )  # fmt: skip
 from cx_telemetry.report_weeks import (
@@ -79,6 +80,8 @@ class ReportData:
     weeks: list[Week] = field(default_factory=list)
     week_sums: dict[str, Sums] = field(default_factory=dict)
     comments: list[IntentComments] = field(default_factory=list)
+    # conversations that got no survey on purpose, by reason (cooldown, sampled_out, staff)
+    not_surveyed: dict[str, int] = field(default_factory=dict)
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @cached_property
@@ -174,10 +177,12 @@ def collect(
             later += [pool.submit(conversation_weeks, engine, period, buckets),
                       pool.submit(handoff_weeks, engine, period, buckets)]  # fmt: skip
         said = pool.submit(low_score_comments, engine, period, low) if comments else None
+        withheld = pool.submit(not_surveyed_counts, engine, period)
         groups, combos = merge([t.result() for t in tasks])
         if buckets:
             later.append(pool.submit(response_weeks, engine, period, buckets, combos))
         data = ReportData(period, groups, start, buckets)
         data.week_sums = merge_weeks([f.result() for f in later], buckets) if buckets else {}
         data.comments = said.result() if said else []
+        data.not_surveyed = withheld.result()
     return data

@@ -94,7 +94,9 @@ def headline(ctx: Context) -> str:
             f'<div class="n">n = {e.n:,} {escape(N_OF[f.key])}</div>{prev}'
             f'<div class="chg {cls}">{arrow}{escape(fmt.change_words(f, h.change))}</div></div>'
         )
-    return f'<div class="tiles">{"".join(tiles)}</div>'
+    withheld = fmt.not_surveyed(ctx.data.not_surveyed)
+    note = f'<p class="note">{escape(withheld)}</p>' if withheld else ""
+    return f'<div class="tiles">{"".join(tiles)}</div>{note}'
 
 
 def distributions(ctx: Context) -> str:

@@ -269,3 +269,21 @@ def first_opened(engine: Engine, period: Period) -> datetime | None:
                          period.since, period.until, period)  # fmt: skip
         first = conn.execute(stmt).scalar()
     return first if isinstance(first, datetime) else None
+
+
+NOT_SURVEYED_REASONS = ("cooldown", "sampled_out", "staff")
+
+
+def not_surveyed_counts(engine: Engine, period: Period) -> dict[str, int]:
+    """Conversations of the period that got no survey on purpose, by reason (survey.yml's
+    cooldown and sampling, staff's "No survey"); read from a partial index of those few rows."""
+    c = Conversation
+    stmt = filtered(
+        select(c.not_surveyed, func.count())
+        .where(c.not_surveyed.is_not(None))
+        .group_by(c.not_surveyed),
+        c.opened_at, c.synthetic, period.since, period.until, period,
+    )  # fmt: skip
+    with reading(engine) as conn:
+        found = {str(reason): int(n) for reason, n in conn.execute(stmt).all()}
+    return {reason: found.get(reason, 0) for reason in NOT_SURVEYED_REASONS}

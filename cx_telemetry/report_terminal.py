@@ -58,7 +58,8 @@ def headline(data: ReportData) -> str:
                      fmt.interval(f, h.now), fmt.count(h.now.n), before,
                      fmt.change_short(f, h.change)])  # fmt: skip
     hdr = ["figure", "value", "95% interval", "n", "previous", "change (test, p)"]
-    return table(hdr, rows, {1, 3, 4})
+    withheld = fmt.not_surveyed(data.not_surveyed)
+    return table(hdr, rows, {1, 3, 4}) + (f"\n{withheld}" if withheld else "")
 
 
 def _cell(key: str, s: Sums, min_n: int = 0) -> list[str]:

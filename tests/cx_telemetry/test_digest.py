@@ -73,6 +73,7 @@ async def test_digest_posts_headline_top_complaints_and_the_report(
     # CSAT 4 of 14 answers were 4-5; the week before 1 of 2: the change and its test
     assert "*CSAT*: 28.6% (n=14); -21.4 pts, not a change (p = " in text
     assert "*Containment*" in text and "*Response rate*" in text
+    assert "*NPS*" not in text  # NPS is off: no answers, no line
     top = text.split("Most complained-about intents")[1]
     assert top.index("1. *order status*: 4 dissatisfied of 6 rated (67%)") < top.index(
         "2. *return item*: 3 dissatisfied of 3 rated (100%)"
@@ -126,3 +127,17 @@ async def test_slack_refusing_the_digest_is_one_line(
     assert await digest("--since", "2026-03-09") == 1
     assert capsys.readouterr().err.startswith("cx-telemetry: error: Slack refused the digest")
     assert T0  # the world starts on T0
+
+
+async def test_the_digest_has_nps_once_it_has_answers(
+    store: TelemetryStore, slack: FileSlack, env: None
+) -> None:
+    rated_week(store)
+    for n, score in enumerate((10, 9, 3)):
+        at = WEEK2 + timedelta(hours=30 + n)
+        cid = store.open_conversation(channel="slack", customer_id=f"slack:D{n}:U{n}", at=at)
+        store.survey_asked(cid, metric="nps", at=at)
+        store.survey_answered(cid, metric="nps", score=score, at=at + timedelta(minutes=1))
+    assert await digest("--since", "2026-03-09", "--until", "2026-03-15") == 0
+    text = "\n".join(b["text"]["text"] for b in slack.of("chat.postMessage")[0].params["blocks"])
+    assert "*NPS*: +33.3 (n=3); no data before" in text

@@ -273,3 +273,20 @@ def test_nps_in_json_terminal_and_html(store: TelemetryStore) -> None:
     html = page(data)
     assert "NPS answers by score (0-10" in html and "+16.7" in html
     assert "n = 6 answers" in html
+
+
+def test_surveys_not_asked_on_purpose_are_counted_by_reason(store: TelemetryStore) -> None:
+    build_world(store)
+    for n, reason in enumerate(("cooldown", "cooldown", "sampled_out", "staff")):
+        cid = store.open_conversation(channel="telegram", customer_id=f"telegram:w{n}", at=WEEK2)
+        store.note_intent(cid, "track_order", at=WEEK2)
+        store.survey_not_asked(cid, reason)
+    r = build_report(store.engine)
+    assert r["surveys_not_asked"] == {"cooldown": 2, "sampled_out": 1, "staff": 1}
+    assert build_report(store.engine, until=WEEK2)["surveys_not_asked"] == {
+        "cooldown": 0, "sampled_out": 0, "staff": 0,
+    }  # fmt: skip
+    data = collect(store.engine, Period())
+    line = ("Surveys not asked on purpose (survey.yml): 2 in the cooldown, 1 left out by "
+            "sampling, 1 marked No survey by staff")  # fmt: skip
+    assert line in render(data) and line in page(data)
