@@ -1,7 +1,7 @@
 """the report's "surveys not asked, and why": a partial index of those few conversations
 
 Revision ID: 0010_not_surveyed_index
-Revises: 0009_transcripts
+Revises: 0007_conversation_aliases
 Create Date: 2026-12-01
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_not_surveyed_index"
-down_revision: str | None = "0009_transcripts"
+down_revision: str | None = "0007_conversation_aliases"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
