@@ -97,6 +97,8 @@ class _OrderValidation(FormValidationAction, ABC):
             return await self.accept(dispatcher, tracker, reading.order_id)
         if reading.pre_purchase:  # whatever NLU made of it: no order to look up
             return self.leave("pre_purchase")
+        if reading.no_number and not first:  # "I can't find it", whatever NLU made of it
+            return self.leave("no_number")
         offered = None if first else tracker.get_slot("offered_order")
         if offered and intent == "affirm":
             return await self.accept(dispatcher, tracker, str(offered))

@@ -109,8 +109,8 @@ async def test_a_customer_who_cannot_find_their_order_number(
     await ann.says("I honestly can't find the number anywhere")
     assert sum("order number" in t and "?" in t for t in ann.texts()) <= asked + 1
     assert not ann.texts()[-2].startswith("That doesn")  # no loop of refusals
-    assert "confirmation e-mail" in " ".join(ann.texts()[-2:])
-    assert ann.texts()[-1] == "Anything else I can help with?"
+    assert "confirmation e-mail" in " ".join(ann.texts()[-2:]), "\n".join(ann.lines)
+    assert ann.texts()[-1] == "Anything else I can help with?", "\n".join(ann.lines)
     await ann.taps("No")
     ann.keep("cannot_find_the_order_number")
 
