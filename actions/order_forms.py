@@ -135,9 +135,15 @@ class _OrderValidation(FormValidationAction, ABC):
         right); ask for the order's e-mail first when not, whether the order exists or not."""
         try:
             allowed = await identity.access(tracker, order_id)
+            locked = None
+            if allowed is Access.NONE and email is None:  # no e-mail asked for in vain
+                locked = await identity.locked_until(tracker, order_id)
         except (VerificationError, BackendError):
             logger.exception("could not tell whether the chat may see %s", order_id)
             identity.say(dispatcher, (identity.UNAVAILABLE, [PERSON]))
+            return self.leave("unverified")
+        if locked is not None:
+            identity.say(dispatcher, identity.lockout(locked))
             return self.leave("unverified")
         if allowed is Access.NONE and email is None:
             identity.say(dispatcher, identity.email_question(order_id))
