@@ -42,7 +42,7 @@ class Delivery:
                 address.channel,
                 len(replies),
             )
-            self.stats["delivery_failed"] += len(replies)
+            self.stats["delivery_failed"] += 1
             return False
         try:
             await outbound.deliver(address, replies)
