@@ -106,14 +106,16 @@ class GatewayMetrics:
             "kept_messages", "Messages kept for a down engine, waiting to be replayed" + unread
         )
         self.timers_due = gauge(
-            "timers_due", "Timers due and not fired yet (a poll or two normally)" + unread
+            "timers_due", "Timers due and not done yet, being fired or waiting" + unread
         )
         self.telemetry_outbox_pending = gauge(
             "telemetry_outbox_pending", "Telemetry writes in this gateway's outbox, waiting for "
             "the telemetry database",
         )  # fmt: skip
         self.telemetry_outbox_dead = gauge(
-            "telemetry_outbox_dead", "Telemetry writes the outbox gave up on (kept on disk)"
+            "telemetry_outbox_dead",
+            "Telemetry writes the database refused for a reason other than an outage, kept in "
+            "the outbox's dead/ for a person to look at",
         )
         self.timer_outbox_pending = gauge(
             "timer_outbox_pending", "Timer schedules in this gateway's outbox, waiting for the "

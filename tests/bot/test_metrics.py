@@ -52,6 +52,12 @@ def test_every_name_the_gateway_counts_is_exported() -> None:
     assert counted and counted <= set(COUNTERS), counted - set(COUNTERS)
 
 
+async def test_the_readme_lists_every_metric(gw: Running) -> None:
+    readme = (Path(bot.__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    names = {s.split("{")[0] for s in await scrape(gw)}
+    assert names and not [n for n in names if f"`{n}" not in readme]
+
+
 async def test_one_message_is_received_once_even_when_telegram_delivers_it_twice(
     gw: Running, fake_tg: FakeTelegram
 ) -> None:
