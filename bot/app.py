@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -30,6 +29,7 @@ from bot.channels.slack.outbound import SlackOutbound, make_client
 from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.outbound import Retries, TelegramOutbound, make_bot
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery, Outbound
 from bot.engine_client import EngineClient
 from bot.handoff.cases import CaseRepository
@@ -79,7 +79,7 @@ class Services:
         terminal_desk: bool = False,
     ) -> None:
         s = self.settings = settings
-        self.stats: Counter[str] = Counter()
+        self.stats = GatewayCounters()
         self.clock = clock = utcnow
         # -- stores ------------------------------------------------------------------------
         self.telemetry_store = telemetry_store or TelemetryStore.from_settings(s.telemetry)
