@@ -24,7 +24,8 @@ class GatewayCounters:
         self.messages_received = counter(
             "messages_received",
             "Customer messages the gateway began to answer (a platform's redelivery of one "
-            "update is deduplicated and not counted; replays are messages_replayed).",
+            "update is deduplicated and not counted; replays are messages_replayed; an update "
+            "a dead gateway had begun counts again where it resumes, see inbox_resumed).",
         )
         self.messages_kept = counter(
             "messages_kept",

@@ -50,6 +50,9 @@ async def test_the_readme_lists_every_metric(gw: Running) -> None:
     readme = (Path(bot.__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     names = {s.split("{")[0] for s in await scrape(gw) if not s.endswith("_created")}
     assert names and not [n for n in names if f"`{n}" not in readme]
+    r = await gw.client.get("/metrics")
+    counters = [f for f in text_string_to_metric_families(r.text) if f.type == "counter"]
+    assert not [f.name for f in counters if f"| counter | {f.documentation} |" not in readme]
 
 
 async def test_one_message_is_received_once_even_when_telegram_delivers_it_twice(
