@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -30,6 +29,7 @@ from bot.channels.slack.outbound import SlackOutbound, make_client
 from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.outbound import Retries, TelegramOutbound, make_bot
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery, Outbound
 from bot.engine_client import EngineClient
 from bot.handoff.cases import CaseRepository
@@ -41,6 +41,7 @@ from bot.health import Health
 from bot.idle import IdleTimers
 from bot.inbox import Inbox, InboxHandler, InboxWorker
 from bot.kept import DrainWhenReady, KeptMessages
+from bot.metrics import CONTENT_TYPE, GatewayMetrics
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.state.database import GatewayDatabase
@@ -78,7 +79,7 @@ class Services:
         terminal_desk: bool = False,
     ) -> None:
         s = self.settings = settings
-        self.stats: Counter[str] = Counter()
+        self.stats = GatewayCounters()
         self.clock = clock = utcnow
         # -- stores ------------------------------------------------------------------------
         self.telemetry_store = telemetry_store or TelemetryStore.from_settings(s.telemetry)
@@ -260,7 +261,9 @@ class Services:
             self.threads,
             self.telemetry_store.outbox,
             self.durable_timers,
+            clock,
         )
+        self.metrics = GatewayMetrics(self.stats, self.health)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -340,8 +343,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         return JSONResponse({"healthy": healthy, **report}, status_code=200 if healthy else 503)
 
     async def metrics(request: Request) -> Response:
-        lines = [f"gateway_{name} {value}" for name, value in sorted(services.stats.items())]
-        return PlainTextResponse("\n".join(lines) + "\n")
+        return Response(await services.metrics.scrape(), media_type=CONTENT_TYPE)
 
     async def telegram(request: Request) -> Response:
         if services.telegram is None:
