@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from actions.verification.database import VerificationDatabase
 from bot.engine_routing import rendezvous_order
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
@@ -107,6 +108,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, tracker_db: str) -> Itera
     )
     TelemetryStore.from_settings(telemetry).migrate()
     GatewayDatabase(telemetry.db_url).migrate()
+    VerificationDatabase(telemetry.db_url).migrate()  # the order e-mail look-ups count guesses
     actions_port = free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
