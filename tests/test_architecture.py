@@ -157,3 +157,20 @@ def test_only_the_digest_talks_to_slack_from_telemetry() -> None:
         if deps & platform - allowed.get(name, set())
     }
     assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        # the survey's types know nothing of YAML or of how the file is found and checked
+        ("actions.survey_definition", {"yaml", "actions.survey_yaml", "actions.survey_config"}),
+        ("actions.survey_yaml", {"actions.survey_config"}),
+    ],
+)
+def test_split_modules_depend_one_way(module: str, forbidden: set[str]) -> None:
+    """A module split by concept keeps its parts layered: the part named here does not import
+    the parts built on it (nor, where named, the library they wrap)."""
+    path = product_modules()[module]
+    deps = set(imports_of(path, module))
+    wrong = {d for d in deps if d in forbidden or d.split(".")[0] in forbidden}
+    assert wrong == set()
