@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.metrics import CONTENT_TYPE
 from bot.services import Services
 from bot.settings import Settings
 
@@ -41,8 +42,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Starlette
         return JSONResponse({"healthy": healthy, **report}, status_code=200 if healthy else 503)
 
     async def metrics(request: Request) -> Response:
-        lines = [f"gateway_{name} {value}" for name, value in sorted(services.stats.items())]
-        return PlainTextResponse("\n".join(lines) + "\n")
+        return Response(await services.metrics.scrape(), media_type=CONTENT_TYPE)
 
     async def telegram(request: Request) -> Response:
         if services.telegram is None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.counters import GatewayCounters
 from bot.engine_client import EngineClient
 from bot.messages import IncomingMessage
 from bot.state.timer_store import TimerStore
@@ -29,7 +29,7 @@ class KeptMessages:
     """Keeps messages as replay timers, each attempt further apart."""
 
     timers: DurableTimers
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
     first_delay_seconds: float
     max_delay_seconds: float
@@ -63,12 +63,12 @@ class KeptMessages:
                 {**payload, "attempt": attempt},
             )
             if attempt == 0:
-                self.stats["messages_kept"] += 1
+                self.stats.messages_kept.inc()
             else:
-                self.stats["messages_kept_again"] += 1
+                self.stats.messages_kept_again.inc()
         except Exception:
             log.exception("could not keep a message while the engine is down: it is lost")
-            self.stats["messages_lost"] += 1
+            self.stats.messages_lost.inc()
 
 
 @dataclass(eq=False)
@@ -80,7 +80,7 @@ class DrainWhenReady:
     threads: DbThreads
     engine: EngineClient
     clock: Callable[[], datetime]
-    stats: Counter[str]
+    stats: GatewayCounters
 
     async def run_once(self) -> int:
         """Returns how many kept messages were made due now."""
@@ -91,7 +91,7 @@ class DrainWhenReady:
         moved = await self.threads.write(self.timers.hurry, REPLAY_TIMER_PREFIX, self.clock())
         if moved:
             log.info("the engine is ready again: %d kept messages are due now", moved)
-            self.stats["kept_messages_hurried"] += moved
+            self.stats.kept_messages_hurried.inc(moved)
         return moved
 
     async def run(self, interval: float) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from datetime import timedelta
 
 from bot.alerts.follow_up import FollowUps
@@ -24,6 +23,7 @@ from bot.channels.slack.outbound import SlackOutbound, make_client
 from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.telegram.outbound import Retries, TelegramOutbound, make_bot
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery, Outbound
 from bot.engine_client import EngineClient
 from bot.handoff.cases import CaseRepository
@@ -35,6 +35,7 @@ from bot.health import Health
 from bot.idle import IdleTimers
 from bot.inbox import Inbox, InboxHandler, InboxWorker
 from bot.kept import DrainWhenReady, KeptMessages
+from bot.metrics import GatewayMetrics
 from bot.pipeline import Pipeline
 from bot.settings import Settings
 from bot.state.database import GatewayDatabase
@@ -72,7 +73,7 @@ class Services:
         terminal_desk: bool = False,
     ) -> None:
         s = self.settings = settings
-        self.stats: Counter[str] = Counter()
+        self.stats = GatewayCounters()
         self.clock = clock = utcnow
         # -- stores ------------------------------------------------------------------------
         self.telemetry_store = telemetry_store or TelemetryStore.from_settings(s.telemetry)
@@ -254,7 +255,9 @@ class Services:
             self.threads,
             self.telemetry_store.outbox,
             self.durable_timers,
+            clock,
         )
+        self.metrics = GatewayMetrics(self.stats, self.health)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
