@@ -14,23 +14,21 @@ from bot.alerts.store import AlertStore
 from bot.alerts.transcript import EngineTranscripts, StoredTranscripts
 from bot.alerts.trigger import DetractorAlerts
 from bot.channels.console.adapter import ConsoleChannel
-from bot.channels.console.mailbox import MAILBOX_TIMER_PREFIX, ConsoleMailbox
-from bot.channels.console.staff_desk import TerminalDesk
+from bot.channels.console.mailbox import MAILBOX_TIMER_PREFIX
+from bot.channels.platforms import Platforms
 from bot.channels.plumbing import Dedupe
 from bot.channels.slack.adapter import SlackChannel, make_bolt_app
 from bot.channels.slack.alert_desk import SlackAlertDesk, SlackAlertListener
-from bot.channels.slack.outbound import SlackOutbound, make_client
-from bot.channels.slack.staff_desk import SlackStaffDesk, SlackStaffListener
+from bot.channels.slack.staff_desk import SlackStaffListener
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.channels.telegram.outbound import Retries, TelegramOutbound, make_bot
 from bot.counters import GatewayCounters
-from bot.delivery import Delivery, Outbound
+from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.handoff.cases import CaseRepository
 from bot.handoff.lifecycle import CaseLifecycle
 from bot.handoff.router import HandoffRouter
 from bot.handoff.staff import StaffSide
-from bot.handoff.staff_desk import StaffDesk, StaffNotices
+from bot.handoff.staff_desk import StaffNotices
 from bot.health import Health
 from bot.idle import IdleTimers
 from bot.inbox import Inbox, InboxHandler, InboxWorker
@@ -84,34 +82,12 @@ class Services:
         self.telemetry = Telemetry(self.telemetry_store, self.threads)
         self.engine = engine or EngineClient(s.engines, s.rasa_token, s.rasa_timeout_seconds)
         # -- platforms and delivery --------------------------------------------------------
-        outbounds: dict[str, Outbound] = {}
-        telegram_out = None
-        if s.telegram_bot_token:
-            retries = Retries(
-                s.delivery_attempts, s.delivery_backoff_seconds, s.max_retry_after_seconds
-            )
-            telegram_out = TelegramOutbound(
-                make_bot(s.telegram_bot_token, s.telegram_api_base_url), retries
-            )
-            outbounds["telegram"] = telegram_out
-        slack_client = (
-            make_client(s.slack_bot_token, s.slack_api_base_url) if s.slack_enabled else None
+        platforms = Platforms.from_settings(
+            s, self.timer_store, self.cases, clock, console, terminal_desk
         )
-        if slack_client is not None:
-            outbounds["slack"] = SlackOutbound(slack_client)
-        if console is not None:
-            outbounds["console"] = console
-        elif terminal_desk:
-            outbounds["console"] = ConsoleMailbox(self.timer_store, clock)
-        self.delivery = Delivery(outbounds, self.stats)
-        slack_desk = (
-            SlackStaffDesk(slack_client, s.slack_staff_channel, clock)
-            if slack_client is not None and s.slack_staff_channel
-            else None
-        )
-        in_terminal = console is not None or terminal_desk
-        desk: StaffDesk | None = TerminalDesk(self.cases) if in_terminal else slack_desk
-        staff = StaffNotices(desk)
+        slack_client, slack_desk = platforms.slack_client, platforms.slack_desk
+        self.delivery = Delivery(platforms.outbounds, self.stats)
+        staff = StaffNotices(platforms.desk)
         # -- conversations, the handoff desk and the pipeline ------------------------------
         self.durable_timers = DurableTimers(
             self.timer_store, self.threads, Outbox(s.timer_outbox_dir), self.stats
@@ -168,7 +144,7 @@ class Services:
         self.alerts: DetractorAlerts | None = None
         follow_ups: FollowUps | None = None
         alert_channel = s.alerts.channel or s.slack_staff_channel
-        if slack_client is not None and alert_channel and not in_terminal:
+        if slack_client is not None and alert_channel and not platforms.in_terminal:
             alert_desk = SlackAlertDesk(slack_client, alert_channel)
             alert_store = AlertStore(self.state_db)
             self.alerts = DetractorAlerts(
@@ -214,9 +190,9 @@ class Services:
             InboxStore(self.state_db, s.instance_id, lease), self.threads, clock, self.stats
         )
         self.telegram: TelegramChannel | None = None
-        if telegram_out is not None:
+        if platforms.telegram_out is not None:
             self.telegram = TelegramChannel(
-                telegram_out,
+                platforms.telegram_out,
                 self.pipeline.receive,
                 self.delivery,
                 dedupe,
