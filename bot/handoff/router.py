@@ -119,6 +119,7 @@ class HandoffRouter:
             reason=request.reason,
             intents=intents,
             transcript=transcript,
+            verified=request.customer,
             at=self.clock(),
         )
         case = opened.case
