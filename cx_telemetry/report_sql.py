@@ -241,19 +241,18 @@ def _conversations(conn: Connection, period: Period, part: str, lo: datetime | N
 
 def _recontacts(conn: Connection, period: Period, part: str, lo: datetime | None,
                 hi: datetime | None, out: Target) -> set[Combo]:  # fmt: skip
-    """The contained, settled conversations that were re-contacted: few rows, but on no index
-    (one pass over the table, beside the other queries)."""
+    """The contained, settled conversations that were re-contacted, from a partial index of
+    just those rows (its condition written exactly as the index's, so both databases use it)."""
     c = Conversation
     keys = (c.channel, c.last_support_intent, c.agent)
     stmt = filtered(
         select(*keys, func.count())
-        .where(c.recontacted.is_(True), c.has_handoff.is_(False),
-               c.last_support_intent.is_not(None),
+        .where(c.recontacted, ~c.has_handoff, c.last_support_intent.is_not(None),
                c.closed_at <= settled_before(period, hi))
         .group_by(*keys),
         c.opened_at, c.synthetic, lo, hi, period,
     )  # fmt: skip
-    for ch, intent, agent, n in run(conn, stmt):
+    for ch, intent, agent, n in run(conn, stmt, "ix_conversations_recontacted"):
         dims = (ch or NONE, intent or NONE, agent or BOT_AGENT, "bot")
         add_sums(out[(part, *dims)], {"durable": -n, "recontacted": n})
     return set()
