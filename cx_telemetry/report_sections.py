@@ -25,8 +25,8 @@ N_OF = {
     "agent_first_response_s": "handoffs with an agent reply", "handle_time_s": "handled handoffs",
 }  # fmt: skip
 COMMENT_INTENTS = 8  # the intents with the most low-score comments
-TRENDS = ("csat_pct", "ces_mean", "response_rate_pct", "containment_pct", "escalation_pct",
-          "handoff_wait_s", "handle_time_s")  # fmt: skip
+TRENDS = ("csat_pct", "ces_mean", "response_rate_pct", "containment_pct",
+          "durable_containment_pct", "escalation_pct", "handoff_wait_s", "handle_time_s")  # fmt: skip
 
 
 @dataclass(frozen=True)
