@@ -1,6 +1,7 @@
 """Who the customer of a handoff is, when their chat is verified for a shop customer: what
-``action_handoff`` sends in the request's ``customer`` (``actions/handoff_customer.py``) and
-the case keeps for its card. Pure: no I/O. Read defensively: a field that is missing or of the
+``action_handoff`` sends in the request's ``customer`` (``actions/handoff_customer.py``; null
+for a chat not verified) and the case keeps for its card. A case the bot did not open (a
+detractor follow-up) does not know, and says nothing either way. Pure: no I/O. Read defensively: a field that is missing or of the
 wrong type is left out, never a reason to lose the handoff."""
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class VerifiedCustomer:
 
     def to_payload(self) -> dict[str, Any]:
         return {
+            "verified": True,
             "first_name": self.first_name,
             "since": self.since.isoformat(),
             "orders": self.orders,
@@ -50,10 +52,40 @@ class VerifiedCustomer:
         }  # fmt: skip
 
 
-def describe(who: VerifiedCustomer | None, name: str | None = None) -> str:
-    """``Verified: Ana (customer since 2024, 7 orders)`` or ``Not verified``, in plain text;
-    ``name`` the first name as a platform renders it (escaped)."""
+@dataclass(frozen=True)
+class NotVerified:
+    """The chat has not proved which shop customer it is."""
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"verified": False}
+
+
+NOT_VERIFIED = NotVerified()
+# what a case knows of who is asking; None: not known (a case action_handoff did not open)
+Identity = VerifiedCustomer | NotVerified | None
+
+
+def identity_of_request(data: Mapping[str, Any]) -> Identity:
+    """From the handoff request: its ``customer`` (null: not verified; absent: not known)."""
+    if "customer" not in data:
+        return None
+    return NOT_VERIFIED if data["customer"] is None else verified_customer(data["customer"])
+
+
+def identity_of_row(data: Any) -> Identity:
+    """From the case row's JSON (``to_payload`` of either kind, or NULL)."""
+    if isinstance(data, Mapping) and data.get("verified") is False:
+        return NOT_VERIFIED
+    return verified_customer(data)
+
+
+def describe(who: Identity, name: str | None = None) -> str:
+    """``Verified: Ana (customer since 2024, 7 orders)``, ``Not verified`` or ``Not known
+    whether the chat is verified``, in plain text; ``name`` the first name as a platform
+    renders it (escaped)."""
     if who is None:
+        return "Not known whether the chat is verified"
+    if isinstance(who, NotVerified):
         return "Not verified"
     orders = f"{who.orders} order{'s' if who.orders != 1 else ''}"
     return f"Verified: {name or who.first_name} (customer since {who.since.year}, {orders})"

@@ -119,7 +119,7 @@ class HandoffRouter:
             reason=request.reason,
             intents=intents,
             transcript=transcript,
-            verified=request.customer,
+            identity=request.identity,
             at=self.clock(),
         )
         case = opened.case

@@ -13,7 +13,7 @@ from bot.channels.slack.staff_format import (
     staff_action_to_ours,
     staff_message_to_ours,
 )
-from bot.handoff.customer import PastVisit, VerifiedCustomer
+from bot.handoff.customer import NOT_VERIFIED, PastVisit, VerifiedCustomer
 from bot.handoff.values import Case
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
@@ -143,7 +143,7 @@ def test_card_of_a_verified_customer_shows_who_with_orders_and_history_escaped()
             PastVisit("telegram", T0 - timedelta(days=20), "<!channel>", "escalated", ()),
         ),
     )  # fmt: skip
-    text = json.dumps(card_blocks(replace(CASE, verified=who), T0), ensure_ascii=False)
+    text = json.dumps(card_blocks(replace(CASE, identity=who), T0), ensure_ascii=False)
     assert "Verified: Ana &lt;@U1&gt; &amp; co (customer since 2024, 7 orders)" in text
     assert "<@U1>" not in text and "<!channel>" not in text
     assert "#10002 · shipped, #10007 · &lt;processing&gt;" in text
@@ -153,6 +153,12 @@ def test_card_of_a_verified_customer_shows_who_with_orders_and_history_escaped()
 
 
 def test_card_of_an_unverified_customer_says_so_and_nothing_personal() -> None:
-    text = _text(card_blocks(CASE, T0))
+    text = _text(card_blocks(replace(CASE, identity=NOT_VERIFIED), T0))
     assert "*Not verified*" in text
     assert "Verified:" not in text and "Recent orders" not in text and "last 30 days" not in text
+
+
+def test_a_case_the_bot_did_not_open_does_not_claim_either_way() -> None:
+    text = _text(card_blocks(CASE, T0))  # e.g. a detractor follow-up: no handoff request
+    assert "Not known whether the chat is verified" in text
+    assert "*Not verified*" not in text and "Verified:" not in text

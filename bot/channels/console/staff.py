@@ -105,7 +105,7 @@ class StaffConsole:
         if case is None:
             return
         self._print(f"-- {self._summary(case)}")
-        self._print(f"   {describe(case.verified)}")
+        self._print(f"   {describe(case.identity)}")
         for line in case.transcript:
             self._print(f"   {line}")
         self.seen[case.handoff_id] = (case.status, len(case.transcript))

@@ -6,7 +6,7 @@ otherwise. Everything from the customer or the shop is escaped."""
 from __future__ import annotations
 
 from bot.channels.slack.markup import escape, fit
-from bot.handoff.customer import PastVisit, VerifiedCustomer, describe
+from bot.handoff.customer import Identity, NotVerified, PastVisit, VerifiedCustomer, describe
 from bot.handoff.values import Case
 
 SECTION_CHARS = 3000
@@ -15,9 +15,10 @@ OUTCOMES = {"contained": "solved by the bot", "escalated": "handed to a person",
             "abandoned": "abandoned"}  # fmt: skip
 
 
-def headline(who: VerifiedCustomer | None) -> str:
-    """``Verified: Ana (customer since 2024, 7 orders)`` or ``Not verified``."""
-    return describe(who, fit(who.first_name, NAME_CHARS) if who else None)
+def headline(who: Identity) -> str:
+    """``Verified: Ana (customer since 2024, 7 orders)``, ``Not verified`` or not known."""
+    name = fit(who.first_name, NAME_CHARS) if isinstance(who, VerifiedCustomer) else None
+    return describe(who, name)
 
 
 def visit_line(v: PastVisit) -> str:
@@ -30,9 +31,11 @@ def visit_line(v: PastVisit) -> str:
 
 def customer_section(case: Case) -> str:
     """The section's mrkdwn, within Slack's 3,000 characters."""
-    who = case.verified
-    if who is None:
+    who = case.identity
+    if isinstance(who, NotVerified):
         return ":grey_question: *Not verified* (the chat has not proved which shop customer it is)"
+    if who is None:
+        return f"_{headline(who)}._"
     lines = [f":white_check_mark: *{headline(who)}*"]
     if who.recent_orders:
         orders = ", ".join(f"#{escape(n)} · {escape(s)}" for n, s in who.recent_orders)
