@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contract import utcnow
+from cx_telemetry.events.common import real_conversation_id
 from cx_telemetry.models import Conversation, SurveyResponse
 from cx_telemetry.store_core import StoreCore
 
@@ -53,7 +54,8 @@ def previous_conversations(
             .order_by(c.opened_at.desc(), c.id)
             .limit(HISTORY_LIMIT + 1)
         )
-        rows = [r for r in s.execute(stmt) if r.id != besides][:HISTORY_LIMIT]
+        skip = real_conversation_id(s, besides) if besides else None  # an outage's alias too
+        rows = [r for r in s.execute(stmt) if r.id != skip][:HISTORY_LIMIT]
         scores: dict[str, dict[str, int]] = {r.id: {} for r in rows}
         if rows:
             r = SurveyResponse
