@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
-from actions.handoff_customer import verified_customer
+from actions.handoff_customer import who_is_asking
 from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_CUSTOM_KEY
 from cx_telemetry import best_effort
 from cx_telemetry.handoff_queue import QueueSnapshot, queue_snapshot
@@ -115,8 +115,8 @@ class ActionHandoff(Action):
             "conversation_id": cid,
             "reason": reason,
             "position": snapshot.position if snapshot else None,
-            # the staff card's "Verified: Ana (...)"; None for a chat not verified
-            "customer": await verified_customer(tracker, cid),
+            # the staff card's "Verified: Ana (...)" (``customer``; null: not verified)
+            **await who_is_asking(tracker, cid),
         }
         dispatcher.utter_message(json_message={HANDOFF_CUSTOM_KEY: payload})
         return [ConversationPaused()]

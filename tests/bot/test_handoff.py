@@ -32,6 +32,7 @@ from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
 from tests.bot.test_slack import dm, event, send, send_form
 from tests.bot.test_telegram import message, post, sent_texts
+from tests.databases import DOWN_PG_URL
 
 
 def cases(store: TelemetryStore) -> CaseRepository:
@@ -709,3 +710,15 @@ async def test_card_of_an_unverified_customer_says_not_verified(
     assert "*Not verified*" in card
     assert "Verified:" not in card and "Recent orders" not in card
     context.verification().db.dispose()
+
+
+async def test_verification_down_the_handoff_goes_on_and_the_card_does_not_guess(
+    gw: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack, fake_rasa: HandoffEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("VERIFICATION_DB_URL", DOWN_PG_URL)
+    context.reset_caches()
+    await escalate_on_telegram(gw, fake_tg, fake_slack)
+    assert "You're next in line" in sent_texts(fake_tg)[-1]
+    card = json.dumps(cards(fake_slack)[-1]["blocks"], ensure_ascii=False)
+    assert "Not known whether the chat is verified" in card and "Not verified" not in card
