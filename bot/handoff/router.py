@@ -119,6 +119,7 @@ class HandoffRouter:
             reason=request.reason,
             intents=intents,
             transcript=transcript,
+            identity=request.identity,
             at=self.clock(),
         )
         case = opened.case
