@@ -215,14 +215,18 @@ class Services:
                 bolt,
                 self.pipeline.receive,
                 dedupe,
+                self.inbox,
                 s.slack_signing_secret,
                 s.slack_app_token,
                 s.start_text,
                 s.max_body_bytes,
+                slack_desk.channel if slack_desk is not None else None,
             )
         inbox_handlers: dict[str, InboxHandler] = {}
         if self.telegram is not None:
             inbox_handlers["telegram"] = self.telegram.handle
+        if self.slack is not None:
+            inbox_handlers["slack"] = self.slack.handle
         self.inbox_worker = InboxWorker(self.inbox, inbox_handlers)
         self.health = Health(
             self.engine,
