@@ -7,8 +7,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from slack_bolt.async_app import AsyncBoltContext
+from sqlalchemy import select
+
 from bot.state.database import GatewayDatabase
 from bot.state.inbox_store import InboxItem
+from bot.state.schema import InboxRow
 from tests.bot.conftest import Running, wait_for
 from tests.bot.fakes import FakeRasa, FakeSlack
 from tests.bot.test_slack import dm, event, posts, send
@@ -27,6 +31,9 @@ async def test_a_dm_is_in_the_inbox_before_the_200_and_answered_once(
     r = await send(gw, event(dm("where is my order?")))
     assert r.status_code == 200
     assert await gw.services.inbox.depth() == 1  # durable: another gateway could take it over
+    db = gw.services.inbox.store.db
+    [row] = db.read(lambda s: s.scalars(select(InboxRow.payload)).all())
+    assert row["event"]["text"] == "where is my order?" and "token" not in row  # legacy secret
     assert posts(fake_slack) == []
     await wait_for(lambda: len(answers(fake_slack, "where is my order?")) == 1)
     await gw.services.inbox.drain(5)
@@ -110,3 +117,20 @@ async def test_a_mention_goes_through_the_inbox_and_our_own_messages_do_not(
     await gw.services.inbox.drain(5)
     assert [c.params["message"] for c in fake_rasa.of("rest")] == ["hi"]
     assert [p.get("thread_ts") for p in posts(fake_slack)] == ["1700000100.000001"]
+
+
+async def test_socket_mode_messages_go_through_the_inbox_and_survive_an_outage(
+    gw: Running, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """In Socket Mode bolt has acked before the listener runs: the message goes into the inbox
+    after the ack, or, with the database down, is answered at once rather than lost."""
+    slack = gw.services.slack
+    assert slack is not None
+    await slack._on_event(event(dm("over the socket")), AsyncBoltContext(bot_user_id="UBOT"))
+    await wait_for(lambda: len(answers(fake_slack, "over the socket")) == 1)
+    await gw.services.inbox.drain(5)
+    inbox = gw.services.inbox.store
+    up, inbox.db = inbox.db, GatewayDatabase(f"sqlite:///{tmp_path}/gone/gateway.sqlite3")
+    await slack._on_event(event(dm("still over it")), AsyncBoltContext(bot_user_id="UBOT"))
+    assert answers(fake_slack, "still over it") == ["You said: still over it"]
+    inbox.db = up

@@ -126,7 +126,8 @@ class SlackChannel:
         """Commit a customer's message (the event callback ``envelope``) to the inbox; a
         duplicate changes nothing. Raises ``StateUnavailable`` on an outage."""
         key = f"slack:{msg.address.sender_id}"  # one engine conversation: one at a time
-        await self.inbox.accept(msg.delivery_key, "slack", key, envelope, self.handle)
+        kept = {k: v for k, v in envelope.items() if k != "token"}  # Slack's legacy secret
+        await self.inbox.accept(msg.delivery_key, "slack", key, kept, self.handle)
 
     async def handle(self, payload: dict[str, Any]) -> None:
         """An event callback from the inbox (the JSON Slack sent). Never raises."""
