@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.channels.plumbing import InFlight
 from bot.counters import GatewayCounters
+from bot.polling import poll_forever
 from bot.state.inbox_store import InboxItem, InboxStore
 from bot.threads import DbThreads
 
@@ -134,11 +135,4 @@ class InboxWorker:
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("inbox poll failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "inbox poll")

@@ -5,7 +5,6 @@ moment it answers again, so they do not wait out the backoff."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any
 from bot.counters import GatewayCounters
 from bot.engine_client import EngineClient
 from bot.messages import IncomingMessage
+from bot.polling import poll_forever
 from bot.state.timer_store import TimerStore
 from bot.threads import DbThreads
 from bot.timer_outbox import DurableTimers
@@ -96,11 +96,4 @@ class DrainWhenReady:
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Failures are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("kept-message drain check failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "kept-message drain check")

@@ -4,12 +4,12 @@ claimed by exactly one."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.counters import GatewayCounters
+from bot.polling import poll_forever
 from bot.state.timer_store import Timer, TimerStore
 from bot.threads import DbThreads
 from bot.timer_outbox import DurableTimers
@@ -82,11 +82,4 @@ class TimerWorker:
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("timer poll failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "timer poll")
