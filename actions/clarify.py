@@ -24,6 +24,16 @@ SOMETHING_ELSE = {"title": "Something else", "payload": "/clarify_other"}
 QUESTION = "I'm not quite sure what you mean. Did you mean:"
 # Entities a tap carries over, so "where is 10234 ... ?" still knows the order.
 CARRIED = ("order_id",)
+FALLBACK = "nlu_fallback"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def off_topic_first(tracker: Tracker) -> bool:
+    """The classifier's own first choice (nlu_fallback left out) was out_of_scope: the message
+    is most likely about something else than this shop, so no shop topics are offered."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    names = [r.get("name") for r in ranking if isinstance(r, dict) and r.get("name") != FALLBACK]
+    return bool(names) and names[0] == OUT_OF_SCOPE
 
 
 def likely_topics(tracker: Tracker) -> list[tuple[str, float]]:
@@ -57,6 +67,9 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if off_topic_first(tracker):  # "what I can do" (with "Talk to a person"), no topics
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
         topics = likely_topics(tracker)
         if len(topics) < 2:  # nothing worth offering
             dispatcher.utter_message(response="utter_rephrase")

@@ -16,11 +16,11 @@ never trained or tuned on) and benchmarks/dev/{customers,off_topic}.yml. --proxy
 since (its out_of_scope ones as off-topic). It also prints the encoder's own cost per message.
 
     .venv-rasa/bin/python benchmarks/bench_nlu.py [--only chosen] [--diet] [--skip-cv]
-        [--proxy 8bbcf5b] [--folds 5] [--set dev] [--model models/current.tar.gz]
+        [--proxy 8bbcf5b] [--folds 5] [--set dev] [--model NAME=PATH ...]
 
 `--set dev` evaluates on the dev set only (for tuning: the held-out set is read only for the
-final figures); `--model PATH --only NAME` parses with an already trained model instead of
-training one (no CV), e.g. the NLU part of `models/current.tar.gz`.
+final figures); `--model NAME=PATH` (repeatable) parses with already trained models instead of
+training (no CV), e.g. `--model before=old.tar.gz --model after=models/current.tar.gz`.
 
 Results go to var/bench/<name>/ and var/bench/summary.json. About 35 minutes with CV.
 """
@@ -120,19 +120,24 @@ def outcomes(engine: Engine, sets: dict[str, dict[str, list[Any]]]) -> dict[str,
     return result
 
 
+def bench_model(name: str, model: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """An already trained model: parse only, no training and no CV."""
+    out = OUT / name
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    sets = evaluation_sets(None, args.set)
+    print(f"[{name}] parsing {', '.join(sets)} with {model} ...", flush=True)
+    with serve(model.resolve(), out / "engine.log") as engine:
+        return {"model": str(model), **outcomes(engine, sets)}
+
+
 def bench(name: str, config: Path, args: argparse.Namespace, proxy: Any) -> dict[str, Any]:
     out = OUT / name
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     result: dict[str, Any] = {"config": str(config.relative_to(ROOT))}
-    if args.model:  # an already trained model: parse only, no training and no CV
-        sets = evaluation_sets(None, args.set)
-        print(f"[{name}] parsing {', '.join(sets)} with {args.model} ...", flush=True)
-        with serve(Path(args.model).resolve(), out / "engine.log") as engine:
-            result.update(outcomes(engine, sets))
-        result["model"] = str(args.model)
-        return result
     runs = [("", NLU_DATA, evaluation_sets(None, args.set))]
     if proxy is not None:
         runs.append(("proxy_", proxy[0], evaluation_sets(proxy[1])))
@@ -249,12 +254,24 @@ def main() -> None:
     )
     parser.add_argument(
         "--model",
-        metavar="PATH",
-        help="parse with this trained model instead of training (no CV; one pipeline: --only)",
+        metavar="NAME=PATH",
+        action="append",
+        help="parse with this trained model instead of training one (repeatable; no CV)",
     )
     args = parser.parse_args()
-    if args.model and len(args.only or []) != 1:
-        parser.error("--model needs exactly one --only NAME (the label its figures get)")
+    if args.model:
+        models = dict(m.split("=", 1) for m in args.model if "=" in m)
+        if len(models) != len(args.model):
+            parser.error("--model takes NAME=PATH, e.g. --model chosen=models/current.tar.gz")
+        cost = encoder_cost()
+        parsed = {name: bench_model(name, Path(path), args) for name, path in models.items()}
+        (OUT / "models.json").write_text(
+            json.dumps({"models": parsed, "encoder": cost}, indent=2) + "\n", encoding="utf-8"
+        )
+        print()
+        print_table(parsed)
+        print(f"details: {(OUT / 'models.json').relative_to(ROOT)}")
+        return
 
     names = args.only or ["chosen", "runner_up"] + (["diet"] if args.diet else [])
     summary = OUT / "summary.json"

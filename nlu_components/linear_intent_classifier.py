@@ -57,6 +57,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "C": 30.0,
             # "balanced" or null.
             "class_weight": "balanced",
+            # Extra weight per intent on top of class_weight, e.g. {out_of_scope: 3.0}: an
+            # intent that covers a whole world of messages (out_of_scope) needs more than the
+            # share "balanced" gives each intent to hold its ground against the shop intents.
+            "intent_weights": {},
             # Feature scaling before the classifier (sklearn TfidfTransformer options).
             "use_idf": True,
             "sublinear_tf": True,
@@ -98,7 +102,24 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         sparse_x, dense_x = vstack(sparse_rows).tocsr(), vstack(dense_rows).tocsr()
         return hstack([sparse_x, dense_x]).tocsr(), sparse_x.shape[1]
 
-    def _build(self, n_sparse: int, n_total: int) -> Any:
+    def _class_weight(self, labels: list[str]) -> Any:
+        """class_weight for the logistic regression: the configured one, times intent_weights."""
+        extra = {str(k): float(v) for k, v in (self.config.get("intent_weights") or {}).items()}
+        base = self.config["class_weight"]
+        if not extra:
+            return base
+        from sklearn.utils.class_weight import compute_class_weight
+
+        classes = np.array(sorted(set(labels)))
+        if base == "balanced":
+            weights = compute_class_weight("balanced", classes=classes, y=np.array(labels))
+        else:
+            weights = np.ones(len(classes))
+        return {
+            str(c): float(w) * extra.get(str(c), 1.0) for c, w in zip(classes, weights, strict=True)
+        }
+
+    def _build(self, n_sparse: int, n_total: int, class_weight: Any = None) -> Any:
         """TF-IDF scaling for the (count) sparse columns, l2 for the dense ones, each block
         weighted, then the logistic regression."""
         from sklearn.compose import ColumnTransformer
@@ -127,7 +148,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         )
         lr = LogisticRegression(
             C=float(self.config["C"]),
-            class_weight=self.config["class_weight"],
+            class_weight=class_weight if class_weight is not None else self.config["class_weight"],
             solver="lbfgs",
             max_iter=int(self.config["max_iter"]),
             tol=float(self.config["tol"]),
@@ -142,8 +163,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             logger.debug(f"Cannot train '{self.__class__.__name__}': no intent examples.")
             return self._resource
         x, n_sparse = self._create_x(examples)
-        self.clf = self._build(n_sparse, x.shape[1])
-        self.clf.fit(x, [e.get(INTENT) for e in examples])
+        labels = [str(e.get(INTENT)) for e in examples]
+        self.clf = self._build(n_sparse, x.shape[1], self._class_weight(labels))
+        self.clf.fit(x, labels)
         self.persist()
         return self._resource
 

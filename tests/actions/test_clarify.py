@@ -76,6 +76,23 @@ async def test_nothing_worth_offering_asks_to_rephrase(store: TelemetryStore) ->
     assert rows(store, chat.cid) == []
 
 
+async def test_an_unsure_off_topic_message_gets_what_the_assistant_does(
+    store: TelemetryStore,
+) -> None:
+    chat = Conversation(store)
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "out_of_scope", "confidence": 0.46},
+        {"name": "track_order", "confidence": 0.4},
+        {"name": "delivery_period", "confidence": 0.1},
+    ]
+    text = "where is my Bolt driver"
+    messages, _ = await run(ActionClarify(), unsure(chat, text, ranking))
+    assert [m.get("response") for m in messages] == ["utter_out_of_scope"]
+    assert not any(m.get("buttons") for m in messages)  # no shop topics, no order form
+    assert rows(store, chat.cid) == []
+
+
 async def test_a_tap_on_a_topic_is_recorded_as_the_pick(store: TelemetryStore) -> None:
     chat = Conversation(store)
     await run(ActionClarify(), unsure(chat, "my parcel thing", RANKING))

@@ -56,6 +56,25 @@ UNSEEN = {
 }
 
 
+# Off-topic messages written for this test (not in data/nlu/), most of them about another
+# company's order, refund or account, which read like ours: none may start an order form.
+OFF_TOPIC = [
+    "where's the parcel I ordered from Temu last week?",
+    "my Vinted sale still hasn't been picked up by the courier",
+    "cancel my Just Eat order, it's taking ages",
+    "when will my IKEA wardrobe be delivered",
+    "Ryanair still hasn't paid back my cancelled flight",
+    "close my Revolut account please",
+    "what's the weather going to be like on Saturday",
+    "tell me a joke about penguins",
+]
+# The intents whose rules start a form (data/rules/): an order or account form.
+FORM_INTENTS = {
+    "track_order", "cancel_order", "change_order", "delivery_period", "get_refund",
+    "track_refund", "delete_account",
+}  # fmt: skip
+
+
 def _training_texts() -> set[str]:
     return {
         _plain(example).strip().lower()
@@ -85,6 +104,26 @@ def test_unseen_messages_get_their_intent(stack: Stack) -> None:
     # 36 of 36 on the current data; one slip is tolerated so that a single new example that
     # moves one borderline message does not fail the build, two are a regression.
     assert len(misread) <= 1, misread
+
+
+def test_off_topic_messages_never_start_an_order_form(stack: Stack) -> None:
+    assert not [t for t in OFF_TOPIC if t.lower() in _training_texts()]
+    started = {}
+    with httpx.Client(base_url=stack.rasa_url, timeout=30) as client:
+        for text in OFF_TOPIC:
+            response = client.post(
+                "/model/parse", params={"token": RASA_TOKEN}, json={"text": text}
+            )
+            assert response.status_code == 200
+            got = response.json()["intent"]["name"]
+            if got in FORM_INTENTS:
+                started[text] = got
+    # Plain off-topic messages never start a form. Another company's order or account
+    # ("cancel my Just Eat order") still does too often: 3 of the 6 here on the current model
+    # (README, NLU pipeline); the goal is none, more than 3 is a regression.
+    plain = set(OFF_TOPIC[-2:])  # the weather, a joke
+    assert not plain & set(started), started
+    assert len(started) <= 3, started
 
 
 def test_order_numbers_and_emails_are_extracted(stack: Stack) -> None:
