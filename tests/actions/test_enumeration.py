@@ -30,6 +30,7 @@ TRACK = "track_order_form"
 EXISTING = [str(n) for n in range(10001, 10051)]
 MISSING = [str(n) for n in range(10051, 10061)]
 PERSON = {"title": "Talk to a person", "payload": "/contact_human_agent"}
+NO_EMAIL = {"title": "I don't know it", "payload": "/deny"}
 LOCKOUT = (
     "For your security I can't check any more e-mail addresses or codes in this chat for now: "
     "there were too many wrong tries. You can try again after 10:00 UTC (Mon 02 Mar), or "
@@ -147,7 +148,7 @@ async def test_one_chat_walking_through_sixty_order_numbers_learns_nothing_and_i
         [q, m] for q, m in zip(asked[:4], no_match, strict=True)
     ]
     assert len({shown(seen[n], n) for n in walk[:4]}) == 1
-    assert seen[walk[0]][1]["buttons"] == [{"title": "I don't know it", "payload": "/deny"}, PERSON]
+    assert seen[walk[0]][1]["buttons"] == [NO_EMAIL, PERSON]
     # the fifth wrong guess locks the chat out: when it lifts, and a person
     assert [r["text"] for r in seen[walk[4]]] == [asked[4], LOCKOUT]
     assert seen[walk[4]][1]["buttons"] == [PERSON]
@@ -244,3 +245,28 @@ async def test_every_order_number_gets_the_same_question_and_the_same_no_match(
         )
     assert len(set(seen.values())) == 1, set(seen.values())
     assert leaks([json.loads(v) for v in seen.values()]) == []
+
+
+async def test_a_chat_typing_only_order_numbers_is_asked_each_ones_email_and_learns_nothing(
+    store: TelemetryStore, clock: Clock
+) -> None:
+    """Number after number while the form waits for an e-mail (Rasa puts each in ``order_id``):
+    each is a new question, never "that doesn't look like an e-mail", and no guess is spent."""
+    chat = Conversation(store)
+    seen = {}
+    for number in walk_order():
+        waiting = str(chat.slots["requested_slot"]) == "customer_email"
+        tracker = chat.form_turn(TRACK, f"and {number}?", "track_order", 0.95,
+                                 [{"entity": "order_id", "value": number}], not waiting)  # fmt: skip
+        said, events = await run(ValidateTrackOrderForm(), tracker)
+        chat.apply(events)
+        seen[number] = said + await answer_if_done(chat)
+    for number, said in seen.items():
+        question = f"For your privacy, what's the e-mail address on order #{number}?"
+        assert [(r["text"], r["buttons"]) for r in said] == [(question, [NO_EMAIL])]
+    assert leaks([r for said in seen.values() for r in said]) == []
+    assert context.verification().locked_until(context.chat_of(chat.tracker("x", "greet"))) is None
+    owner = context.backend().customer_of_order("10050")
+    assert owner is not None
+    right = await guess(chat, owner.email)
+    assert "#10050" in right[0]["text"]
