@@ -20,7 +20,7 @@ from actions.order_forms import (
     ValidateTrackOrderForm,
     ValidateTrackRefundForm,
 )
-from actions.orders import ActionTrackOrder
+from actions.orders import ActionGetInvoice, ActionTrackOrder
 from cx_telemetry import TelemetryStore
 
 from .conftest import Conversation, mailed_codes, run
@@ -176,6 +176,15 @@ async def test_one_chat_walking_through_sixty_order_numbers_learns_nothing_and_i
     said, events = await run(ValidateTrackOrderForm(), tracker)
     chat.apply(events)
     assert [r["text"] for r in said] == [LOCKOUT] and chat.slots["unlocked_order"] is None
+
+    # "an invoice for N?" answers the same for every number, and shows nothing of the order
+    invoices = {}
+    for number in walk:
+        entities = [{"entity": "order_id", "value": number}]
+        tracker = chat.tracker(f"invoice for {number}", "get_invoice", 0.95, entities)
+        invoices[number] = (await run(ActionGetInvoice(), tracker))[0]
+    assert len({shown(said, number) for number, said in invoices.items()}) == 1
+    assert leaks([r for said in invoices.values() for r in said]) == []
 
     # an hour after the first wrong guess the chat may ask again, and its own order shows
     clock.now = T0 + timedelta(hours=1)
