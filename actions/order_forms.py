@@ -255,7 +255,10 @@ class _OrderValidation(FormValidationAction, ABC):
         it is. A different order number starts over with that order."""
         intent, confidence = latest_intent(tracker)
         numbers = read_order_message("", tracker.latest_message.get("entities") or [])
-        if numbers.order_id and numbers.order_id != tracker.get_slot("order_id"):
+        # Rasa has already put a number in ``order_id``, so only "yes, <the same number>" acts
+        if numbers.order_id and (
+            numbers.order_id != tracker.get_slot("order_id") or intent != "affirm"
+        ):
             return await self.accept(dispatcher, tracker, numbers.order_id)
         own = intent == self.form.removesuffix("_form")
         if intent == "affirm" or (own and confidence >= NEW_QUESTION_CONFIDENCE):

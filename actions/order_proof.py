@@ -59,9 +59,10 @@ async def email_step(
     same answer either way, until the lockout."""
     order_id = str(tracker.get_slot("order_id") or "")
     numbers = read_order_message("", tracker.latest_message.get("entities") or [])
-    if numbers.order_id and numbers.order_id != order_id:
-        return await form.accept(dispatcher, tracker, numbers.order_id)
     typed = identity.typed_email(tracker)
+    if numbers.order_id and (numbers.order_id != order_id or typed is None):
+        # a number alone is a new question (Rasa has already put it in ``order_id``)
+        return await form.accept(dispatcher, tracker, numbers.order_id)
     if typed is None:
         return not_given(form, dispatcher, tracker, identity.not_an_email(order_id))
     try:

@@ -47,7 +47,8 @@ def columns(what: str) -> tuple[Any, Any, list[Column]]:
     if what == "conversations":
         c = Conversation
         cols = [("conversation_id", c.id, s), ("channel", c.channel, s), ("customer", c.customer, s),
-                ("opened_at", c.opened_at, TS), ("closed_at", c.closed_at, TS), ("outcome", c.outcome, s),
+                ("customer_key", c.customer_key, s), ("opened_at", c.opened_at, TS),
+                ("closed_at", c.closed_at, TS), ("outcome", c.outcome, s),
                 ("locale", c.locale, s), ("model_version", c.model_version, s),
                 ("intents_seen", c.intents_seen, j), ("support_intents", c.support_intents, j),
                 ("last_support_intent", c.last_support_intent, s), ("fallback_count", c.fallback_count, i),
@@ -68,8 +69,8 @@ def columns(what: str) -> tuple[Any, Any, list[Column]]:
 
 
 # hex ids we generate and values the store validates against a fixed list: never need quoting
-_PLAIN = {"conversation_id", "handoff_id", "customer", "metric", "status", "segment", "outcome",
-          "not_surveyed"}  # fmt: skip
+_PLAIN = {"conversation_id", "handoff_id", "customer", "customer_key", "metric", "status",
+          "segment", "outcome", "not_surveyed"}  # fmt: skip
 # text typed by people (customers' comments, staff display names): may look like a formula
 _FREE_TEXT = {"comment", "agent"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -145,3 +145,34 @@ async def test_deleting_an_account_asks_first(store: TelemetryStore) -> None:
     assert messages[0]["text"] == "Okay, your account stays as it is."
     messages, _ = await run(ActionDeleteAccount(), chat.tracker("yes", "affirm", confirmed=True))
     assert "asked for your account to be deleted (reference DEL-" in messages[0]["text"]
+
+
+async def test_another_order_number_at_the_yes_starts_over_with_that_order(
+    store: TelemetryStore,
+) -> None:
+    """Rasa puts the new number in ``order_id`` before the form reads the message: it is not a
+    Yes for the order whose summary the customer saw."""
+    chat = Conversation(store)
+    chat.verify("ana.lopez@example.com")  # owns 10001 and 10018, both processing
+    first = [{"entity": "order_id", "value": "10001"}]
+    tracker = chat.form_turn(CANCEL, "cancel order 10001", "cancel_order", 0.96, first, True)
+    _, events = await run(ValidateCancelOrderForm(), tracker)
+    chat.apply(events)
+    assert chat.slots["requested_slot"] == "confirmed"
+
+    other = [{"entity": "order_id", "value": "10018"}]
+    tracker = chat.form_turn(CANCEL, "actually cancel 10018", "cancel_order", 0.96, other)
+    _, events = await run(ValidateCancelOrderForm(), tracker)
+    chat.apply(events)
+    assert slots(events)["requested_slot"] == "confirmed" and slots(events)["confirmed"] is None
+    assert status("10001") == status("10018") == "processing"  # nothing happened yet
+    asked, _ = await run(AskCancelConfirmation(), chat.tracker("x", "cancel_order"))
+    assert asked[0]["text"].startswith("Cancel order #10018:")
+
+    yes = chat.form_turn(CANCEL, "yes", "affirm", 0.97)
+    _, events = await run(ValidateCancelOrderForm(), yes)
+    chat.apply(events)
+    assert slots(events) == {"confirmed": True, "requested_slot": None}
+    done, _ = await run(ActionCancelOrder(), chat.tracker("yes", "affirm"))
+    assert done[0]["text"].startswith("Done: order #10018 is cancelled")
+    assert status("10018") == "cancelled" and status("10001") == "processing"

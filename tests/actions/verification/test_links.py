@@ -3,6 +3,7 @@ customer's orders, and "log out" ends it at once; telemetry sees one customer on
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from actions.verification import Chat, CodeOutcome, Verification
 from cx_telemetry import TelemetryStore
+from cx_telemetry.export import export
 from cx_telemetry.models import Conversation, VerificationAttempt
 
 from .conftest import ANA, T0, Clock, mailed, new_chat
@@ -82,6 +84,16 @@ def test_one_customer_verified_on_telegram_and_slack_is_one_customer_key(
     assert ids[someone_else.conversation_id] != ids[on_telegram.conversation_id]
     assert keys["slack"] == telemetry.customer_key("C1001")
     assert sorted(attempts) == [("code", "ok"), ("code_request", "ok")]
+    out = maildir.parent / "conversations.jsonl"  # what a CX lead exports
+    export(telemetry.engine, "conversations", "jsonl", out)
+    rows = {r["conversation_id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    exported = {cid: rows[cid]["customer_key"] for cid in ids}
+    assert exported[on_telegram.conversation_id] == exported[on_slack.conversation_id]
+    assert exported[someone_else.conversation_id] != exported[on_slack.conversation_id]
+    assert (
+        rows[on_telegram.conversation_id]["customer"] != rows[on_slack.conversation_id]["customer"]
+    )
+    assert "C1001" not in out.read_text() and ANA not in out.read_text()
 
 
 def test_a_customer_who_comes_back_on_another_channel_within_7_days_recontacts(
