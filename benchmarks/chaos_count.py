@@ -1,0 +1,132 @@
+"""The counts of `make bench-chaos`: what each customer did (taps, where they got stuck) against
+what the fake Telegram sent them and what the telemetry tables hold."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import create_engine, text
+
+from benchmarks.chaos_stack import PSEUDONYM_KEY
+from benchmarks.chaos_telegram import RecordingTelegram
+from contract import sender_id
+from cx_telemetry.privacy import pseudonym
+
+# Replies a customer should see once each in this conversation.
+ONCE = ("Anything else I can help with?", "Before you go", "How satisfied", "How much do you agree",
+        "Thank you for your feedback")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Expected:
+    chat: int
+    done: bool
+    stuck: str | None  # the step whose answer never came
+    tapped: dict[str, int]  # metric -> the score of the first tap
+    quiet: bool
+
+
+@dataclass
+class Result:
+    completed: int = 0
+    ratings_lost: int = 0
+    ratings_doubled: int = 0
+    ratings_wrong: int = 0
+    unanswered: int = 0
+    split: int = 0
+    lost_timers: int = 0
+    replies_twice: int = 0  # informative: a key reply sent twice to one chat
+    kept_left: int = 0  # informative: kept messages still waiting at the end
+    notes: list[str] = field(default_factory=list)
+
+    def ok(self, customers: int) -> bool:
+        bad = (self.ratings_lost, self.ratings_doubled, self.ratings_wrong, self.unanswered,
+               self.split, self.lost_timers)  # fmt: skip
+        return self.completed == customers and not any(bad)
+
+    def report(self) -> str:
+        lines = [
+            f"conversations completed   {self.completed}",
+            f"ratings lost              {self.ratings_lost}",
+            f"ratings doubled           {self.ratings_doubled}",
+            f"ratings wrong             {self.ratings_wrong}",
+            f"messages unanswered       {self.unanswered}",
+            f"split conversations       {self.split}",
+            f"lost timers               {self.lost_timers}",
+            f"(replies sent twice       {self.replies_twice})",
+            f"(kept messages left       {self.kept_left})",
+        ]
+        return "\n".join(lines + self.notes[:20])
+
+
+def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Result:
+    engine = create_engine(db_url)
+    now = datetime.now(timezone.utc)
+    with engine.connect() as conn:
+        convs = conn.execute(text("SELECT id, customer FROM conversations")).all()
+        aliases = dict(
+            conn.execute(text("SELECT alias_id, conversation_id FROM conversation_aliases")).all()
+        )
+        answers = conn.execute(
+            text("SELECT conversation_id, metric, score FROM survey_responses "
+                 "WHERE status = 'answered'")
+        ).all()  # fmt: skip
+        timers = conn.execute(text("SELECT kind, due_at FROM timers")).all()
+    engine.dispose()
+
+    of_customer: dict[str, set[str]] = defaultdict(set)
+    for cid, customer in convs:
+        of_customer[customer].add(cid)
+    answered: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for cid, metric, score in answers:
+        answered[aliases.get(cid, cid)].append((metric, score))
+
+    r = Result()
+    key = PSEUDONYM_KEY.encode()
+    for c in customers:
+        r.completed += c.done
+        mine = of_customer.get(
+            pseudonym(key, sender_id("telegram", str(c.chat), str(c.chat))), set()
+        )
+        if len(mine) > 1:
+            r.split += 1
+            r.notes.append(f"chat {c.chat}: {len(mine)} conversations")
+        got = Counter(m for cid in mine for m, _ in answered.get(cid, []))
+        scores = {m: s for cid in mine for m, s in answered.get(cid, [])}
+        for metric in ("csat", "ces"):
+            tapped = c.tapped.get(metric)
+            if tapped is None:
+                r.ratings_wrong += got[metric]  # recorded, never given
+                continue
+            if not got[metric]:
+                r.ratings_lost += 1
+                r.notes.append(f"chat {c.chat}: {metric}:{tapped} tapped, not recorded")
+            elif got[metric] > 1:
+                r.ratings_doubled += got[metric] - 1
+            elif scores[metric] != tapped:
+                r.ratings_wrong += 1
+                r.notes.append(
+                    f"chat {c.chat}: {metric}:{tapped} tapped, {scores[metric]} recorded"
+                )
+        if c.stuck == "idle survey":
+            r.lost_timers += 1
+            r.notes.append(f"chat {c.chat}: went quiet, no idle survey came")
+        elif c.stuck is not None:
+            r.unanswered += 1
+            r.notes.append(f"chat {c.chat}: no answer to the {c.stuck}")
+        texts = [str(m.get("text", "")) for m in tg.sent(c.chat)]
+        r.replies_twice += sum(max(0, sum(p in t for t in texts) - 1) for p in ONCE)
+    grace = timedelta(seconds=10)
+    for kind, due_at in timers:
+        due = due_at if due_at.tzinfo else due_at.replace(tzinfo=timezone.utc)
+        if due < now - grace:
+            if kind.startswith("replay:"):
+                r.kept_left += 1
+            else:
+                r.lost_timers += 1
+                r.notes.append(
+                    f"{kind} timer due {(now - due).total_seconds():.0f} s ago, not fired"
+                )
+    return r
