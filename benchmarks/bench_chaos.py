@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,11 +147,11 @@ async def converse(c: Customer, telegram: Telegram, tg: RecordingTelegram, step_
         c.done = True
 
 
-async def chaos(stack: Stack, db: ChaosDatabase, t0: float, at: dict[str, float], log: list[str],
-                outage_s: float) -> None:  # fmt: skip
+async def chaos(stack: Stack, db: ChaosDatabase, t0: float, at: dict[str, float],
+                inflight: Callable[[], int], outage_s: float) -> None:  # fmt: skip
     def note(what: str) -> None:
-        log.append(f"{time.monotonic() - t0:6.1f} s  {what}")
-        print(log[-1], flush=True)
+        print(f"{time.monotonic() - t0:6.1f} s  {what} ({inflight()} customers mid-conversation)",
+              flush=True)  # fmt: skip
 
     loop = asyncio.get_running_loop()
     for event in sorted(at, key=at.__getitem__):
@@ -219,15 +220,21 @@ async def run(args: argparse.Namespace, work: Path) -> int:
         telegram = Telegram(stack, tg, deadline)
         slots = asyncio.Semaphore(args.concurrency)
         t0 = time.monotonic()
-        events: list[str] = []
+        active: set[int] = set()
 
         async def one(i: int, c: Customer) -> None:
             await asyncio.sleep(i * ramp / max(1, args.customers))
             async with slots:
                 step = max(5.0, min(args.step_seconds, deadline - time.monotonic()))
-                await converse(c, telegram, tg, step)
+                active.add(c.chat)
+                try:
+                    await converse(c, telegram, tg, step)
+                finally:
+                    active.discard(c.chat)
 
-        breaker = asyncio.create_task(chaos(stack, db, t0, at, events, args.outage_seconds))
+        breaker = asyncio.create_task(
+            chaos(stack, db, t0, at, lambda: len(active), args.outage_seconds)
+        )
         await asyncio.wait_for(
             asyncio.gather(*(one(i, c) for i, c in enumerate(customers))),
             timeout=max(1.0, deadline - time.monotonic()),

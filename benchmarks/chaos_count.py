@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.chaos_stack import PSEUDONYM_KEY
 from benchmarks.chaos_telegram import RecordingTelegram
+from bot.messages import ALREADY_ANSWERED, APOLOGY
 from contract import sender_id
 from cx_telemetry.privacy import pseudonym
 
@@ -39,6 +40,10 @@ class Result:
     lost_timers: int = 0
     replies_twice: int = 0  # informative: a key reply sent twice to one chat
     kept_left: int = 0  # informative: kept messages still waiting at the end
+    apologies: int = 0  # informative: "We're having trouble right now" sent (messages kept)
+    already: int = 0  # informative: "Already got it" sent (repeated taps)
+    conversations: int = 0
+    answered: int = 0
     notes: list[str] = field(default_factory=list)
 
     def ok(self, customers: int) -> bool:
@@ -57,6 +62,9 @@ class Result:
             f"lost timers               {self.lost_timers}",
             f"(replies sent twice       {self.replies_twice})",
             f"(kept messages left       {self.kept_left})",
+            f"(telemetry: {self.conversations} conversations, {self.answered} ratings answered; "
+            f"customers told 'having trouble' {self.apologies} times, "
+            f"'Already got it' {self.already} times)",
         ]
         return "\n".join(lines + self.notes[:20])
 
@@ -83,7 +91,7 @@ def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Resu
     for cid, metric, score in answers:
         answered[aliases.get(cid, cid)].append((metric, score))
 
-    r = Result()
+    r = Result(conversations=len(convs), answered=len(answers))
     key = PSEUDONYM_KEY.encode()
     for c in customers:
         r.completed += c.done
@@ -118,6 +126,9 @@ def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Resu
             r.notes.append(f"chat {c.chat}: no answer to the {c.stuck}")
         texts = [str(m.get("text", "")) for m in tg.sent(c.chat)]
         r.replies_twice += sum(max(0, sum(p in t for t in texts) - 1) for p in ONCE)
+        r.apologies += sum(APOLOGY in t for t in texts)
+        r.already += sum(ALREADY_ANSWERED in t for t in texts)
+    r.already += sum(c.params.get("text") == ALREADY_ANSWERED for c in tg.of("answerCallbackQuery"))
     grace = timedelta(seconds=10)
     for kind, due_at in timers:
         due = due_at if due_at.tzinfo else due_at.replace(tzinfo=timezone.utc)
