@@ -59,6 +59,7 @@ class Customer:
     done: bool = False
     stuck: str | None = None  # the step whose answer never came
     tapped: dict[str, int] = field(default_factory=dict)
+    did: list[tuple[float, str]] = field(default_factory=list)  # what the customer sent, when
 
 
 class Telegram:
@@ -89,8 +90,10 @@ class Telegram:
             await asyncio.sleep(min(0.5 * (attempt + 1), 3))
         return False
 
-    async def deliver(self, update: dict[str, object]) -> None:
+    async def deliver(self, c: Customer, update: dict[str, object]) -> None:
         """Returns once one gateway accepted it; the duplicate goes on in the background."""
+        said = update.get("message") or update.get("callback_query")
+        c.did.append((time.monotonic(), str(said.get("text") or said.get("data"))))  # type: ignore[union-attr]
         first = random.randrange(2)
         await self._post(update, first)
         asyncio.get_running_loop().create_task(self._later(update, first + 1))
@@ -125,22 +128,22 @@ async def converse(c: Customer, telegram: Telegram, tg: RecordingTelegram, step_
         return lambda m: any(d.startswith(prefix) for d in RecordingTelegram.payloads(m))
 
     seen = tg.count(c.chat)
-    await telegram.deliver(telegram.text(c.chat, random.choice(QUESTIONS)))
+    await telegram.deliver(c, telegram.text(c.chat, random.choice(QUESTIONS)))
     if await wait("question", seen, lambda m: ANSWERED in str(m.get("text", ""))) is None:
         return
     seen = tg.count(c.chat)
     if not c.quiet:
-        await telegram.deliver(telegram.text(c.chat, "no, that's all, bye"))
+        await telegram.deliver(c, telegram.text(c.chat, "no, that's all, bye"))
     question = await wait("idle survey" if c.quiet else "bye", seen, keyboard("csat:"))
     for metric, score, follows in (("csat", c.csat, "ces:"), ("ces", c.ces, None)):
         if question is None:
             return
         seen = tg.count(c.chat)
-        await telegram.deliver(telegram.tap(c.chat, question, f"{metric}:{score}"))
+        await telegram.deliver(c, telegram.tap(c.chat, question, f"{metric}:{score}"))
         c.tapped[metric] = score
         if c.double_tap:  # a second tap on the same question, after the first was accepted
             other = score - 1 if metric == "csat" else score
-            await telegram.deliver(telegram.tap(c.chat, question, f"{metric}:{other}"))
+            await telegram.deliver(c, telegram.tap(c.chat, question, f"{metric}:{other}"))
         if follows is not None:
             question = await wait(f"{metric} tap", seen, keyboard(follows))
     if await wait("ces tap", seen, lambda m: FAREWELL in str(m.get("text", ""))) is not None:
@@ -154,26 +157,35 @@ async def chaos(stack: Stack, db: ChaosDatabase, t0: float, at: dict[str, float]
               flush=True)  # fmt: skip
 
     loop = asyncio.get_running_loop()
-    for event in sorted(at, key=at.__getitem__):
+
+    async def at_time(event: str) -> None:
         await asyncio.sleep(max(0.0, t0 + at[event] - time.monotonic()))
-        if event == "outage":
-            await loop.run_in_executor(None, db.outage, True)
-            note(f"database {db.name}: connections refused and cut")
-            await asyncio.sleep(outage_s)
-            await loop.run_in_executor(None, db.outage, False)
-            note("database back")
-        elif event == "engine":
-            stack.kill_engine()
-            note("engine SIGKILLed; restarting it")
-            stack.start_engine(wait=False)
-            await loop.run_in_executor(None, stack.engine_up)
-            note("engine ready again")
-        elif event == "gateway":
-            stack.kill_gateway("gw-a")
-            note("gateway gw-a SIGKILLed")
-            await asyncio.sleep(2)
-            await loop.run_in_executor(None, stack.start_gateway, "gw-a")
-            note("gateway gw-a restarted")
+
+    async def outage() -> None:
+        await at_time("outage")
+        await loop.run_in_executor(None, db.outage, True)
+        note(f"database {db.name}: connections refused and cut")
+        await asyncio.sleep(outage_s)
+        await loop.run_in_executor(None, db.outage, False)
+        note("database back")
+
+    async def engine() -> None:
+        await at_time("engine")
+        stack.kill_engine()
+        note("engine SIGKILLed; restarting it")
+        stack.start_engine(wait=False)
+        await loop.run_in_executor(None, stack.engine_up)
+        note("engine ready again")
+
+    async def gateway() -> None:
+        await at_time("gateway")
+        stack.kill_gateway("gw-a")
+        note("gateway gw-a SIGKILLed")
+        await asyncio.sleep(2)
+        await loop.run_in_executor(None, stack.start_gateway, "gw-a")
+        note("gateway gw-a restarted")
+
+    await asyncio.gather(outage(), engine(), gateway())
 
 
 async def settle(stack: Stack, seconds: float) -> None:
@@ -249,12 +261,23 @@ async def run(args: argparse.Namespace, work: Path) -> int:
         print(f"{args.customers} customers, {args.concurrency} at a time, load {load_s:.0f} s, "
               f"{telegram.refused} deliveries refused and retried")  # fmt: skip
         print(result.report())
+        failed = [c for c in customers if c.chat in result.failed_chats]
+        if failed:
+            with (work / "failed-customers.txt").open("w") as out:
+                for c in failed:
+                    out.write(f"chat {c.chat}\n{tg.transcript(c.chat, c.did, t0)}\n\n")
+            print(f"what the {len(failed)} failed customers saw: {work / 'failed-customers.txt'}")
         return 0 if result.ok(args.customers) else 1
     finally:
         stack.stop()
         await tg.stop()
-        db.drop()
-        print(f"database {db.name} dropped; total {time.monotonic() - t_start:.0f} s")
+        if args.keep_db:
+            db.outage(False)
+            print(f"database {db.name} kept: {db.url}")
+        else:
+            db.drop()
+            print(f"database {db.name} dropped")
+        print(f"total {time.monotonic() - t_start:.0f} s")
 
 
 def main() -> int:
@@ -269,6 +292,7 @@ def main() -> int:
     p.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                    help="a PostgreSQL login that may create and drop databases")  # fmt: skip
     p.add_argument("--keep-logs", action="store_true")
+    p.add_argument("--keep-db", action="store_true", help="leave the database for a look")
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-chaos-"))
     code = 1

@@ -45,6 +45,7 @@ class Result:
     conversations: int = 0
     answered: int = 0
     notes: list[str] = field(default_factory=list)
+    failed_chats: set[int] = field(default_factory=set)
 
     def ok(self, customers: int) -> bool:
         bad = (self.ratings_lost, self.ratings_doubled, self.ratings_wrong, self.unanswered,
@@ -113,6 +114,7 @@ def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Resu
                 r.notes.append(f"chat {c.chat}: {metric}:{tapped} tapped, not recorded")
             elif got[metric] > 1:
                 r.ratings_doubled += got[metric] - 1
+                r.notes.append(f"chat {c.chat}: {metric} recorded {got[metric]} times")
             elif scores[metric] != tapped:
                 r.ratings_wrong += 1
                 r.notes.append(
@@ -127,7 +129,9 @@ def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Resu
         texts = [str(m.get("text", "")) for m in tg.sent(c.chat)]
         r.replies_twice += sum(max(0, sum(p in t for t in texts) - 1) for p in ONCE)
         r.apologies += sum(APOLOGY in t for t in texts)
-        r.already += sum(ALREADY_ANSWERED in t for t in texts)
+        r.failed_chats = {int(n.split()[1].rstrip(":")) for n in r.notes if n.startswith("chat ")}
+    r.already += sum(ALREADY_ANSWERED in t for t in texts)
+    r.failed_chats = {int(n.split()[1].rstrip(":")) for n in r.notes if n.startswith("chat ")}
     r.already += sum(c.params.get("text") == ALREADY_ANSWERED for c in tg.of("answerCallbackQuery"))
     grace = timedelta(seconds=10)
     for kind, due_at in timers:

@@ -25,7 +25,7 @@ class RecordingTelegram(FakeTelegram):
             markup = p.get("reply_markup")
             if isinstance(markup, str):
                 markup = json.loads(markup)
-            message = {**out, "text": str(p.get("text", ""))}
+            message = {**out, "text": str(p.get("text", "")), "_at": time.monotonic()}
             if markup:
                 message["reply_markup"] = markup
             self.chats.setdefault(int(p["chat_id"]), []).append(message)
@@ -41,6 +41,12 @@ class RecordingTelegram(FakeTelegram):
     def payloads(message: Message) -> list[str]:
         rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
         return [str(b.get("callback_data", "")) for row in rows for b in row]
+
+    def transcript(self, chat: int, said: list[tuple[float, str]], t0: float) -> str:
+        """What the customer sent and what the chat was sent, in time order."""
+        lines = [(at, f"customer: {text}") for at, text in said]
+        lines += [(m["_at"], f"bot:      {m['text'][:70]!r}") for m in self.sent(chat)]
+        return "\n".join(f"{at - t0:7.1f} s  {line}" for at, line in sorted(lines))
 
     async def wait_for(
         self, chat: int, seen: int, test: Callable[[Message], bool], seconds: float
