@@ -255,8 +255,14 @@ async def run(args: argparse.Namespace, work: Path) -> int:
         load_s = time.monotonic() - t0
         await settle(stack, min(args.idle_seconds + 20, max(0.0, deadline - time.monotonic())))
         await asyncio.sleep(1)
-        expected = [Expected(c.chat, c.done, c.stuck, c.tapped, c.quiet) for c in customers]
-        result = await asyncio.get_running_loop().run_in_executor(None, count, db.url, expected, tg)
+        expected = [
+            Expected(c.chat, c.done, c.stuck, c.tapped, c.quiet,
+                     tuple(said for _, said in c.did if ":" not in said))
+            for c in customers
+        ]  # fmt: skip
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, count, db.url, stack.env["TRACKER_STORE_URL"], expected, tg
+        )
         await telegram.client.aclose()
         print(f"{args.customers} customers, {args.concurrency} at a time, load {load_s:.0f} s, "
               f"{telegram.refused} deliveries refused and retried")  # fmt: skip

@@ -3,6 +3,7 @@ what the fake Telegram sent them and what the telemetry tables hold."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -27,6 +28,7 @@ class Expected:
     stuck: str | None  # the step whose answer never came
     tapped: dict[str, int]  # metric -> the score of the first tap
     quiet: bool
+    said: tuple[str, ...]  # the customer's typed messages, each one update
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Result:
     split: int = 0
     lost_timers: int = 0
     replies_twice: int = 0  # informative: a key reply sent twice to one chat
+    processed_twice: int = 0  # informative: a typed message the engine ran more than once
     kept_left: int = 0  # informative: kept messages still waiting at the end
     apologies: int = 0  # informative: "We're having trouble right now" sent (messages kept)
     already: int = 0  # informative: "Already got it" sent (repeated taps)
@@ -62,6 +65,7 @@ class Result:
             f"split conversations       {self.split}",
             f"lost timers               {self.lost_timers}",
             f"(replies sent twice       {self.replies_twice})",
+            f"(messages run twice       {self.processed_twice})",
             f"(kept messages left       {self.kept_left})",
             f"(telemetry: {self.conversations} conversations, {self.answered} ratings answered; "
             f"customers told 'having trouble' {self.apologies} times, "
@@ -70,7 +74,20 @@ class Result:
         return "\n".join(lines + self.notes[:20])
 
 
-def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Result:
+def engine_turns(trackers_url: str) -> Counter[tuple[str, str]]:
+    """(sender id, text) of every customer message the engine ran, from Rasa's tracker store."""
+    engine = create_engine(trackers_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT sender_id, data FROM events WHERE type_name = 'user'"))
+        turns = Counter((sender, str(json.loads(data).get("text"))) for sender, data in rows)
+    engine.dispose()
+    return turns
+
+
+def count(
+    db_url: str, trackers_url: str, customers: list[Expected], tg: RecordingTelegram
+) -> Result:
+    turns = engine_turns(trackers_url)
     engine = create_engine(db_url)
     now = datetime.now(timezone.utc)
     with engine.connect() as conn:
@@ -126,6 +143,11 @@ def count(db_url: str, customers: list[Expected], tg: RecordingTelegram) -> Resu
         elif c.stuck is not None:
             r.unanswered += 1
             r.notes.append(f"chat {c.chat}: no answer to the {c.stuck}")
+        for said in c.said:
+            runs = turns[(sender_id("telegram", str(c.chat), str(c.chat)), said)]
+            if runs > 1:
+                r.processed_twice += runs - 1
+                r.notes.append(f"chat {c.chat}: {said!r} run by the engine {runs} times")
         texts = [str(m.get("text", "")) for m in tg.sent(c.chat)]
         r.replies_twice += sum(max(0, sum(p in t for t in texts) - 1) for p in ONCE)
         r.apologies += sum(APOLOGY in t for t in texts)
