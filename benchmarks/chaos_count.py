@@ -42,7 +42,7 @@ class Result:
     lost_timers: int = 0
     replies_twice: int = 0  # informative: a key reply sent twice to one chat
     processed_twice: int = 0  # informative: a typed message the engine ran more than once
-    kept_left: int = 0  # informative: kept messages still waiting at the end
+    kept_left: int = 0  # of the lost timers: kept messages never replayed
     apologies: int = 0  # informative: "We're having trouble right now" sent (messages kept)
     already: int = 0  # informative: "Already got it" sent (repeated taps)
     conversations: int = 0
@@ -63,15 +63,16 @@ class Result:
             f"ratings wrong             {self.ratings_wrong}",
             f"messages unanswered       {self.unanswered}",
             f"split conversations       {self.split}",
-            f"lost timers               {self.lost_timers}",
+            f"lost timers               {self.lost_timers}"
+            f"  (kept messages never replayed among them: {self.kept_left})",
             f"(replies sent twice       {self.replies_twice})",
             f"(messages run twice       {self.processed_twice})",
-            f"(kept messages left       {self.kept_left})",
             f"(telemetry: {self.conversations} conversations, {self.answered} ratings answered; "
             f"customers told 'having trouble' {self.apologies} times, "
             f"'Already got it' {self.already} times)",
         ]
-        return "\n".join(lines + self.notes[:20])
+        more = [f"... and {len(self.notes) - 20} more"] if len(self.notes) > 20 else []
+        return "\n".join(lines + self.notes[:20] + more)
 
 
 def engine_turns(trackers_url: str) -> Counter[tuple[str, str]]:
@@ -159,10 +160,13 @@ def count(
     for kind, due_at in timers:
         due = due_at if due_at.tzinfo else due_at.replace(tzinfo=timezone.utc)
         if due < now - grace:
+            r.lost_timers += 1  # a kept message's replay is a timer too
             if kind.startswith("replay:"):
                 r.kept_left += 1
+                r.notes.append(
+                    f"a kept message due {(now - due).total_seconds():.0f} s ago, not replayed"
+                )
             else:
-                r.lost_timers += 1
                 r.notes.append(
                     f"{kind} timer due {(now - due).total_seconds():.0f} s ago, not fired"
                 )
