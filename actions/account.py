@@ -17,6 +17,7 @@ from actions.context import backend, latest_intent, note_support_intent
 from actions.form_turns import REQUESTED_SLOT, activating, fresh_message, interruption
 from actions.identity import CUSTOMER_EMAIL, VERIFICATION_CODE
 from actions.order_answers import PERSON, Reply, yes_no
+from actions.verification import VerificationError
 
 logger = logging.getLogger(__name__)
 FORM = "delete_account_form"
@@ -54,6 +55,14 @@ class ValidateDeleteAccountForm(FormValidationAction):
         if activating(tracker):
             if await identity.linked_customer(tracker) is not None:
                 return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, "confirmed")]
+            try:
+                locked = await identity.locked_until(tracker, None)
+            except VerificationError:
+                identity.say(dispatcher, (identity.UNAVAILABLE, [PERSON]))
+                return _stop()
+            if locked is not None:  # no e-mail asked for in vain
+                identity.say(dispatcher, identity.lockout(locked))
+                return _stop()
             identity.say(dispatcher, identity.email_question(None))
             return [SlotSet("confirmed", None), SlotSet(REQUESTED_SLOT, CUSTOMER_EMAIL)]
         if not fresh_message(tracker):

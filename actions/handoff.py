@@ -3,7 +3,8 @@
 Records the request in the telemetry store, tells the customer their place in the queue and
 the usual wait, pauses the conversation, and hands the gateway a custom payload
 ``{"handoff": {...}}`` (REST replies carry it as ``custom``): the gateway hides it from the
-customer, posts the staff card in Slack and relays the chat until staff resolve it.
+customer, posts the staff card in Slack (with who the customer is when the chat is verified:
+``actions.handoff_customer``) and relays the chat until staff resolve it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import conversation_id, latest_intent, note_support_intent, telemetry
+from actions.handoff_customer import who_is_asking
 from contract import HANDOFF_CANCEL_PAYLOAD, HANDOFF_CUSTOM_KEY
 from cx_telemetry import best_effort
 from cx_telemetry.handoff_queue import QueueSnapshot, queue_snapshot
@@ -113,6 +115,8 @@ class ActionHandoff(Action):
             "conversation_id": cid,
             "reason": reason,
             "position": snapshot.position if snapshot else None,
+            # the staff card's "Verified: Ana (...)" (``customer``; null: not verified)
+            **await who_is_asking(tracker, cid),
         }
         dispatcher.utter_message(json_message={HANDOFF_CUSTOM_KEY: payload})
         return [ConversationPaused()]

@@ -65,6 +65,12 @@ async def access(tracker: Tracker, order_id: str) -> Access:
     return Access.NONE
 
 
+async def locked_until(tracker: Tracker, order_id: str | None) -> datetime | None:
+    """When this chat (and order) may try an e-mail or a code again; None if now. Raises
+    ``VerificationError``."""
+    return await blocking(verification().locked_until, chat_of(tracker), order_id)
+
+
 async def linked_customer(tracker: Tracker) -> Customer | None:
     """The shop customer this chat is verified for; None when not (or when that can't be told)."""
     try:

@@ -97,6 +97,8 @@ class _OrderValidation(FormValidationAction, ABC):
             return await self.accept(dispatcher, tracker, reading.order_id)
         if reading.pre_purchase:  # whatever NLU made of it: no order to look up
             return self.leave("pre_purchase")
+        if reading.no_number and not first:  # "I can't find it", whatever NLU made of it
+            return self.leave("no_number")
         offered = None if first else tracker.get_slot("offered_order")
         if offered and intent == "affirm":
             return await self.accept(dispatcher, tracker, str(offered))
@@ -133,9 +135,15 @@ class _OrderValidation(FormValidationAction, ABC):
         right); ask for the order's e-mail first when not, whether the order exists or not."""
         try:
             allowed = await identity.access(tracker, order_id)
+            locked = None
+            if allowed is Access.NONE and email is None:  # no e-mail asked for in vain
+                locked = await identity.locked_until(tracker, order_id)
         except (VerificationError, BackendError):
             logger.exception("could not tell whether the chat may see %s", order_id)
             identity.say(dispatcher, (identity.UNAVAILABLE, [PERSON]))
+            return self.leave("unverified")
+        if locked is not None:
+            identity.say(dispatcher, identity.lockout(locked))
             return self.leave("unverified")
         if allowed is Access.NONE and email is None:
             identity.say(dispatcher, identity.email_question(order_id))

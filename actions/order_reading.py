@@ -56,15 +56,29 @@ _PRE_PURCHASE = re.compile(
 )
 
 
+# "I can't find the number", "I lost the confirmation e-mail": the customer has no number to give.
+_NO_NUMBER = re.compile(
+    r"\b(?:"
+    r"(?:can ?not|can'?t|could ?n'?t|could not|do ?n'?t|do not) (?:\w+ )?(?:find|see|locate|remember)"
+    r" (?:the |my |an? |any )?(?:order )?(?:number|it|confirmation|receipt|e-?mail)"
+    r"|lost (?:the |my )?(?:order )?(?:number|confirmation|receipt|e-?mail)"
+    r"|(?:no|without an?|don'?t have an?|do not have an?) order number"
+    r")",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class OrderReading:
     """``order_id`` when the message names a valid order number; ``malformed`` when it holds
     something that looks like a mistyped one; ``pre_purchase`` when the customer says they
-    have not ordered. All empty: the message is about something else."""
+    have not ordered; ``no_number`` when they say they can't find it. All empty: the message is
+    about something else."""
 
     order_id: str | None = None
     malformed: str | None = None
     pre_purchase: bool = False
+    no_number: bool = False
 
 
 def read_order_message(text: str, entities: Iterable[Mapping[str, Any]] = ()) -> OrderReading:
@@ -87,7 +101,10 @@ def read_order_message(text: str, entities: Iterable[Mapping[str, Any]] = ()) ->
         meant = short or before.lower() in _ORDERISH or _lookalike(token)
         if meant and _looks_like_a_number(token):
             return OrderReading(malformed=token)
-    return OrderReading(pre_purchase=is_pre_purchase(text))
+    clean = " ".join((text or "").replace("’", "'").split())
+    return OrderReading(
+        pre_purchase=is_pre_purchase(text), no_number=bool(_NO_NUMBER.search(clean))
+    )
 
 
 def is_pre_purchase(text: str) -> bool:

@@ -4,10 +4,10 @@ app is built, and one failure policy: a reply that cannot be delivered is logged
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from bot.counters import GatewayCounters
 from bot.errors import DeliveryFailed
 from bot.messages import Address, BotReply
 
@@ -27,7 +27,7 @@ class Outbound(Protocol):
 class Delivery:
     """Routes replies to the outbound of the address's channel. Construction does no I/O."""
 
-    def __init__(self, outbounds: Mapping[str, Outbound], stats: Counter[str]) -> None:
+    def __init__(self, outbounds: Mapping[str, Outbound], stats: GatewayCounters) -> None:
         self.outbounds = dict(outbounds)
         self.stats = stats
 
@@ -42,7 +42,7 @@ class Delivery:
                 address.channel,
                 len(replies),
             )
-            self.stats["delivery_failed"] += len(replies)
+            self.stats.delivery_failed.inc()
             return False
         try:
             await outbound.deliver(address, replies)
@@ -50,9 +50,9 @@ class Delivery:
             log.error(
                 "undeliverable reply on %s (chat %s): %s", address.channel, address.chat_id, exc
             )
-            self.stats["delivery_failed"] += 1
+            self.stats.delivery_failed.inc()
             return False
-        self.stats["replies_delivered"] += len(replies)
+        self.stats.replies_delivered.inc(len(replies))
         return True
 
     async def display_name(self, address: Address) -> str | None:

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineUnavailable
@@ -30,7 +30,7 @@ class IdleTimers:
     engine: EngineClient
     delivery: Delivery
     telemetry: Telemetry
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
     timeout: timedelta
     retry_after: timedelta
@@ -51,7 +51,7 @@ class IdleTimers:
             await self.timers.schedule(IDLE_TIMER, cid, due, payload)
         except Exception:
             log.exception("could not schedule the idle timer")
-            self.stats["timer_schedule_failed"] += 1
+            self.stats.timer_schedule_failed.inc()
 
     async def fire(self, timer: Timer) -> None:
         """Let the engine react, unless the conversation closed or a person has it meanwhile.
@@ -70,4 +70,4 @@ class IdleTimers:
         await self.delivery.deliver(address, replies)
         if replies:
             await self.telemetry.note_turn(cid, "bot", replies_text(replies))
-        self.stats["idle_triggered"] += 1
+        self.stats.idle_triggered.inc()

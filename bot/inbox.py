@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.channels.plumbing import InFlight
+from bot.counters import GatewayCounters
+from bot.polling import poll_forever
 from bot.state.inbox_store import InboxItem, InboxStore
 from bot.threads import DbThreads
 
@@ -31,7 +32,7 @@ class Inbox:
         store: InboxStore,
         threads: DbThreads,
         clock: Callable[[], datetime],
-        stats: Counter[str],
+        stats: GatewayCounters,
     ) -> None:
         self.store = store
         self.threads = threads
@@ -55,7 +56,7 @@ class Inbox:
                 self.store.accept, delivery_key, channel, conversation_key, payload, self.clock()
             )
         except Exception:
-            self.stats["webhooks_refused"] += 1
+            self.stats.webhooks_refused.inc()
             raise
         if accepted.item is not None:
             self.inflight.spawn(self.work(accepted.item, handler))
@@ -66,7 +67,7 @@ class Inbox:
         while item is not None:
             if item.attempts > MAX_ATTEMPTS:
                 log.error("inbox row %s failed %d times; dropping it", item.id, MAX_ATTEMPTS)
-                self.stats["messages_lost"] += 1
+                self.stats.messages_lost.inc()
                 await self.threads.write(self.store.drop, item)
                 return
             renewing = asyncio.create_task(self._keep_leased(item))
@@ -128,17 +129,10 @@ class InboxWorker:
                 log.error("inbox row %s is for %s, which is off here", item.id, item.channel)
                 continue  # its lease runs out; a gateway with that channel takes it
             log.info("resuming inbox row %s (%s)", item.id, item.channel)
-            inbox.stats["inbox_resumed"] += 1
+            inbox.stats.inbox_resumed.inc()
             inbox.inflight.spawn(inbox.work(item, handler))
         return len(items)
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("inbox poll failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "inbox poll")

@@ -5,17 +5,17 @@ moment it answers again, so they do not wait out the backoff."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.counters import GatewayCounters
 from bot.engine_client import EngineClient
 from bot.messages import IncomingMessage
+from bot.polling import poll_forever
 from bot.state.timer_store import TimerStore
 from bot.threads import DbThreads
 from bot.timer_outbox import DurableTimers
@@ -29,7 +29,7 @@ class KeptMessages:
     """Keeps messages as replay timers, each attempt further apart."""
 
     timers: DurableTimers
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
     first_delay_seconds: float
     max_delay_seconds: float
@@ -63,12 +63,12 @@ class KeptMessages:
                 {**payload, "attempt": attempt},
             )
             if attempt == 0:
-                self.stats["messages_kept"] += 1
+                self.stats.messages_kept.inc()
             else:
-                self.stats["messages_kept_again"] += 1
+                self.stats.messages_kept_again.inc()
         except Exception:
             log.exception("could not keep a message while the engine is down: it is lost")
-            self.stats["messages_lost"] += 1
+            self.stats.messages_lost.inc()
 
 
 @dataclass(eq=False)
@@ -80,7 +80,7 @@ class DrainWhenReady:
     threads: DbThreads
     engine: EngineClient
     clock: Callable[[], datetime]
-    stats: Counter[str]
+    stats: GatewayCounters
 
     async def run_once(self) -> int:
         """Returns how many kept messages were made due now."""
@@ -91,16 +91,9 @@ class DrainWhenReady:
         moved = await self.threads.write(self.timers.hurry, REPLAY_TIMER_PREFIX, self.clock())
         if moved:
             log.info("the engine is ready again: %d kept messages are due now", moved)
-            self.stats["kept_messages_hurried"] += moved
+            self.stats.kept_messages_hurried.inc(moved)
         return moved
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Failures are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("kept-message drain check failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "kept-message drain check")

@@ -6,10 +6,10 @@ Telegram or Slack object.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineError, EngineUnavailable
@@ -35,12 +35,12 @@ class Pipeline:
     handoff: HandoffRouter
     idle: IdleTimers
     kept: KeptMessages
-    stats: Counter[str]
+    stats: GatewayCounters
     survey_taps: SurveyTaps
 
     async def receive(self, msg: IncomingMessage) -> None:
         """Answer one customer message. Never raises: failures are logged and counted."""
-        self.stats["messages_received"] += 1
+        self.stats.messages_received.inc()
         cid: str | None = None
         try:
             if await self.survey_taps.late(msg):
@@ -51,16 +51,16 @@ class Pipeline:
             await self._answer(msg.address, msg.text, msg.locale, cid, customer_turn=True)
         except EngineUnavailable as exc:
             log.warning("engine unavailable, keeping the message for later: %s", exc)
-            self.stats["engine_unavailable"] += 1
+            self.stats.engine_unavailable.inc()
             await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
             await self.kept.keep(msg, cid)
         except EngineError as exc:
             log.error("engine error for %s: %s", msg.address.channel, exc)
-            self.stats["engine_errors"] += 1
+            self.stats.engine_errors.inc()
             await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
         except Exception:  # a strange message must never take the gateway down
             log.exception("unexpected error while handling a %s message", msg.address.channel)
-            self.stats["internal_errors"] += 1
+            self.stats.internal_errors.inc()
 
     async def replay(self, timer: Timer) -> None:
         """A kept message's time came: answer it now, or keep it again for later."""
@@ -71,13 +71,13 @@ class Pipeline:
             await self._answer(
                 address, str(payload["text"]), str(payload.get("locale") or "en"), cid
             )
-            self.stats["messages_replayed"] += 1
+            self.stats.messages_replayed.inc()
         except EngineUnavailable:
             attempt = int(payload.get("attempt", 0)) + 1
             await self.kept.keep_again(timer.conversation_id, dict(payload), attempt)
         except EngineError as exc:
             log.error("engine refused a kept message, dropping it: %s", exc)
-            self.stats["messages_lost"] += 1
+            self.stats.messages_lost.inc()
 
     async def _answer(
         self, address: Address, text: str, locale: str, cid: str | None, customer_turn: bool = False

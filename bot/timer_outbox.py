@@ -5,10 +5,10 @@ it once the database answers again, so an idle survey or a kept message fires la
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from bot.counters import GatewayCounters
 from bot.state.timer_store import TimerStore
 from bot.threads import DbThreads
 from cx_telemetry.outbox import Outbox
@@ -21,7 +21,7 @@ class DurableTimers:
     """``schedule`` never loses a timer; ``replay`` (the timer loop) applies deferred ones."""
 
     def __init__(
-        self, timers: TimerStore, threads: DbThreads, outbox: Outbox, stats: Counter[str]
+        self, timers: TimerStore, threads: DbThreads, outbox: Outbox, stats: GatewayCounters
     ) -> None:
         self.timers = timers
         self.threads = threads
@@ -45,7 +45,7 @@ class DurableTimers:
             "payload": payload,
         }
         self.outbox.add(OP, args)  # a full disk raises: the caller counts the timer as lost
-        self.stats["timers_deferred"] += 1
+        self.stats.timers_deferred.inc()
 
     async def replay(self) -> int:
         """Apply deferred schedules, oldest first; stop at the first outage. A deferred one
@@ -71,7 +71,7 @@ class DurableTimers:
                 )
                 self.outbox.done(entry)
                 applied += 1
-        self.stats["timers_replayed"] += applied
+        self.stats.timers_replayed.inc(applied)
         return applied
 
     def pending(self) -> int:

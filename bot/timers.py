@@ -4,12 +4,12 @@ claimed by exactly one."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from bot.counters import GatewayCounters
+from bot.polling import poll_forever
 from bot.state.timer_store import Timer, TimerStore
 from bot.threads import DbThreads
 from bot.timer_outbox import DurableTimers
@@ -17,6 +17,10 @@ from bot.timer_outbox import DurableTimers
 log = logging.getLogger(__name__)
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
+LATE_AFTER = timedelta(seconds=60)
+"""A timer claimed more than this after it was due counts as late (``timers_late``): with a
+poll of about a second, only a stopped timer loop, a database outage or a dead gateway's lease
+makes one this late."""
 
 
 class TimerWorker:
@@ -31,7 +35,7 @@ class TimerWorker:
         handlers: Mapping[str, TimerHandler],
         owner: str,
         clock: Callable[[], datetime],
-        stats: Counter[str],
+        stats: GatewayCounters,
         batch: int = 50,
     ) -> None:
         self.timers = timers
@@ -47,9 +51,12 @@ class TimerWorker:
         """Fire every timer due at ``now``; returns how many this gateway claimed. Timers
         scheduled during a database outage are put in place first."""
         await self.deferred.replay()
+        now = now or self.clock()
         due = await self.threads.write(
-            self.timers.claim_due, now=now or self.clock(), owner=self.owner, limit=self.batch
+            self.timers.claim_due, now=now, owner=self.owner, limit=self.batch
         )
+        self.stats.timers_fired.inc(len(due))
+        self.stats.timers_late.inc(sum(now - t.due_at > LATE_AFTER for t in due))
         # Kept messages replay in the order customers wrote them.
         for timer in sorted(due, key=lambda t: str(t.payload.get("received_at", ""))):
             await self._fire(timer)
@@ -70,16 +77,9 @@ class TimerWorker:
                 await handler(timer)
         except Exception:
             log.exception("timer %s failed; dropping it", timer.kind)
-            self.stats["timer_failed"] += 1
+            self.stats.timer_failed.inc()
         await self.threads.write(self.timers.complete, timer.id)
 
     async def run(self, interval: float) -> None:
         """Poll forever (cancelled on shutdown). Database hiccups are logged, not fatal."""
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("timer poll failed")
-            await asyncio.sleep(interval)
+        await poll_forever(self.run_once, interval, "timer poll")

@@ -182,6 +182,24 @@ def forget_subject(
     return {**counts, **others, "outbox_events": outbox_events}
 
 
+def purge_all(
+    run: Callable[[Callable[[Session], Any]], Any],
+    cutoff: datetime,
+    also: Sequence[ErasureTarget],
+    transcripts_before: datetime | None,
+) -> dict[str, int]:
+    """``TelemetryStore.purge``: telemetry's rows from before ``cutoff`` (transcript turns from
+    before ``transcripts_before`` too, when given), then the ``also`` targets' (``run`` is the
+    store's transaction)."""
+    counts: dict[str, int] = run(lambda s: purge_older_than(s, cutoff))
+    if transcripts_before is not None:
+        removed: int = run(lambda s: purge_transcripts(s, transcripts_before))
+        counts["transcripts"] = counts.get("transcripts", 0) + removed
+    for target in also:
+        counts.update(target.purge(cutoff))
+    return counts
+
+
 def purge_older_than(s: Session, cutoff: datetime) -> dict[str, int]:
     """Delete conversations opened before ``cutoff`` with their responses, handoffs and
     verification attempts, plus any such record, applied-event record or customer link (by

@@ -54,7 +54,8 @@ def columns(what: str) -> tuple[Any, Any, list[Column]]:
                 ("customer_turns", c.customer_turns, i), ("bot_turns", c.bot_turns, i),
                 ("agent_turns", c.agent_turns, i), ("has_handoff", c.has_handoff, B),
                 ("agent", c.agent, s), ("survey_started", c.survey_started, B),
-                ("not_surveyed", c.not_surveyed, s), ("synthetic", c.synthetic, B)]  # fmt: skip
+                ("not_surveyed", c.not_surveyed, s), ("recontacted", c.recontacted, B),
+                ("synthetic", c.synthetic, B)]  # fmt: skip
         return c, c.opened_at, cols
     h = Handoff
     cols = [("handoff_id", h.id, s), ("conversation_id", h.conversation_id, s), ("channel", h.channel, s),

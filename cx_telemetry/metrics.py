@@ -1,9 +1,9 @@
-"""Metric definitions (version 3) and the statistics behind every reported figure.
+"""Metric definitions (version 4) and the statistics behind every reported figure.
 
 Every figure carries its ``n`` (how many answers, conversations or handoffs it is computed on)
 and a 95% interval:
 
-* shares (CSAT %, CES easy %, response rate, containment, escalation) use the Wilson score
+* shares (CSAT %, CES easy %, response rate, containment, durable containment, escalation) use the Wilson score
   interval, which stays inside 0-100% and behaves for small n and for 0% / 100%;
 * NPS (% promoters 9-10 minus % detractors 0-6, -100 to +100) is the mean of +100 per
   promoter, 0 per passive and -100 per detractor, so its interval is the Student t interval
@@ -17,7 +17,7 @@ and a 95% interval:
   reports a CES below 1 or a negative wait.
 
 Version 2 (over version 1): clamped mean intervals, the bot-vs-agent split, the change against
-the previous period and its test. Version 3: NPS.
+the previous period and its test. Version 3: NPS. Version 4: durable containment.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METRIC_DEFINITIONS_VERSION = 3
+METRIC_DEFINITIONS_VERSION = 4
 METRIC_DEFINITIONS = (
-    "cx-telemetry metric-definitions v3: "
+    "cx-telemetry metric-definitions v4: "
     "csat_pct = answers scoring 4-5 / all answers on the 1-5 scale; "
     "ces_mean = mean answer on the 1-7 CES 2.0 scale; ces_easy_pct = answers 5-7 / all CES answers; "
     "nps = % promoters (9-10) - % detractors (0-6) of answers on the 0-10 scale, -100 to +100, "
@@ -35,6 +35,10 @@ METRIC_DEFINITIONS = (
     "response_rate_pct = CSAT answered / CSAT asked; "
     "containment_pct = support-intent conversations closed without a handoff / "
     "conversations with a support intent; "
+    "durable_containment_pct = support-intent conversations closed without a handoff and not "
+    "recontacted (the customer back on any channel about the same support intent or order "
+    "within 7 days) / support-intent conversations closed at least 7 days before the period's "
+    "end (the later ones are not yet known and left out); "
     "escalation_pct = support-intent conversations with a handoff / "
     "conversations with a support intent; "
     "handoff_wait_s = claimed - requested; agent_first_response_s = first agent reply - requested; "

@@ -57,6 +57,12 @@ class Conversation(Base):
             sqlite_where=text("not_surveyed IS NOT NULL"),
             postgresql_where=text("not_surveyed IS NOT NULL"),
         ),
+        Index(  # durable containment: the contained conversations that were re-contacted
+            "ix_conversations_recontacted",
+            "opened_at", "channel", "last_support_intent", "agent", "closed_at", "synthetic",
+            sqlite_where=text("recontacted = 1 AND has_handoff = 0"),
+            postgresql_where=text("recontacted AND NOT has_handoff"),
+        ),
     )  # fmt: skip
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)

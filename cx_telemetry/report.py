@@ -57,6 +57,9 @@ def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
             "conversations": data.conversations,
             "synthetic_conversations": data.synthetic,
             "synthetic_excluded": p.exclude_synthetic,
+            # durable containment: conversations closed by then; the rest is not yet known
+            "durable_containment_settled_before": _iso(data.settled_before),
+            "durable_containment_not_yet_known": data.not_yet_known,
         },
         "overall": {h.figure.key: h.now.as_dict() for h in headline},
         "previous": None if prev is None else {h.figure.key: h.before.as_dict() for h in headline if h.before},

@@ -1,4 +1,4 @@
-"""The ten figures of the report: which sums each one is computed from, its scale, its test.
+"""The eleven figures of the report: which sums each one is computed from, its scale, its test.
 
 The SQL in ``report`` produces additive sums per group (counts, sums, sums of squares); a
 figure turns one group's sums into an :class:`Estimate`, and two groups' sums into a
@@ -74,6 +74,7 @@ FIGURES = (
     _mean("nps", "NPS", "nps", -100.0, 100.0, "nps"),
     _share("response_rate_pct", "Response rate", "csat_answered", "csat_asked"),
     _share("containment_pct", "Containment", "contained", "support"),
+    _share("durable_containment_pct", "Durable containment", "durable", "settled"),
     _share("escalation_pct", "Escalation", "escalated", "support", better=False),
     _mean("handoff_wait_s", "Handoff wait", "wait", 0.0, None, "s"),
     _mean("agent_first_response_s", "Agent first response", "first", 0.0, None, "s"),

@@ -134,3 +134,12 @@ def not_surveyed(counts: dict[str, int]) -> str:
     """``Surveys not asked on purpose: 12 in the cooldown, 40 left out by sampling`` or ""."""
     parts = [f"{count(n)} {NOT_SURVEYED_WORDS.get(k, k)}" for k, n in counts.items() if n]
     return "Surveys not asked on purpose (survey.yml): " + ", ".join(parts) if parts else ""
+
+
+def not_yet_known(settled_before: datetime, unknown: int) -> str:
+    """What durable containment leaves out: the conversations still inside their window."""
+    text = (f"Durable containment counts support conversations closed by {when(settled_before)} "
+            "(7 days before the end of the period), whose re-contact window has passed")  # fmt: skip
+    if unknown:
+        return f"{text}; {count(unknown)} closed later or still open: not yet known."
+    return text + "."

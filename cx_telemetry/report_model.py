@@ -29,6 +29,7 @@ from cx_telemetry.report_sql import (
     merge,
     not_surveyed_counts,
     rollup,
+    settled_before,
 )  # fmt: skip
 from cx_telemetry.report_weeks import (
     Week,
@@ -102,6 +103,17 @@ class ReportData:
     @property
     def conversations(self) -> int:
         return int(self.current.get("conversations", 0))
+
+    @property
+    def settled_before(self) -> datetime:
+        """Durable containment counts the conversations closed by then."""
+        return settled_before(self.period, self.period.until)
+
+    @property
+    def not_yet_known(self) -> int:
+        """Support conversations of the period whose re-contact window had not passed by its
+        end (closed in its last 7 days, or still open): left out of durable containment."""
+        return int(self.current.get("support", 0) - self.current.get("settled", 0))
 
     def headline(self) -> list[Headline]:
         out = []

@@ -20,12 +20,13 @@ from cx_telemetry.report_sql import Sums
 N_OF = {
     "csat_pct": "answers", "ces_mean": "answers", "ces_easy_pct": "answers", "nps": "answers",
     "response_rate_pct": "surveys asked", "containment_pct": "conversations with a support intent",
+    "durable_containment_pct": "support conversations past their 7-day window",
     "escalation_pct": "conversations with a support intent", "handoff_wait_s": "claimed handoffs",
     "agent_first_response_s": "handoffs with an agent reply", "handle_time_s": "handled handoffs",
 }  # fmt: skip
 COMMENT_INTENTS = 8  # the intents with the most low-score comments
-TRENDS = ("csat_pct", "ces_mean", "response_rate_pct", "containment_pct", "escalation_pct",
-          "handoff_wait_s", "handle_time_s")  # fmt: skip
+TRENDS = ("csat_pct", "ces_mean", "response_rate_pct", "containment_pct",
+          "durable_containment_pct", "escalation_pct", "handoff_wait_s", "handle_time_s")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ def headline(ctx: Context) -> str:
             f'<div class="n">n = {e.n:,} {escape(N_OF[f.key])}</div>{prev}'
             f'<div class="chg {cls}">{arrow}{escape(fmt.change_words(f, h.change))}</div></div>'
         )
-    withheld = fmt.not_surveyed(ctx.data.not_surveyed)
-    note = f'<p class="note">{escape(withheld)}</p>' if withheld else ""
+    notes = [fmt.not_yet_known(ctx.data.settled_before, ctx.data.not_yet_known),
+             fmt.not_surveyed(ctx.data.not_surveyed)]  # fmt: skip
+    note = "".join(f'<p class="note">{escape(n)}</p>' for n in notes if n)
     return f'<div class="tiles">{"".join(tiles)}</div>{note}'
 
 
@@ -173,7 +175,8 @@ def by_channel(ctx: Context) -> str | None:
     if not groups:
         return None
     charts = "".join(_bars(f"{_name(BY_KEY[k])} by channel", groups, BY_KEY[k])
-                     for k in ("csat_pct", "ces_mean", "containment_pct"))  # fmt: skip
+                     for k in ("csat_pct", "ces_mean", "containment_pct",
+                               "durable_containment_pct"))  # fmt: skip
     return f'<div class="grid2">{charts}</div>' + _table("channel", groups, METRIC_KEYS)
 
 

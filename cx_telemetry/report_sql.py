@@ -23,11 +23,12 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Select, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cx_telemetry.db import SQLITE_CACHE_KIB, is_unavailable, unavailable_message
 from cx_telemetry.errors import StoreUnavailable
+from cx_telemetry.events.customers import RECONTACT_WINDOW
 from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 
 Sums = dict[str, float]
@@ -108,6 +109,12 @@ def filtered(stmt: Select[Any], when: Any, synthetic: Any, lo: datetime | None,
     return stmt
 
 
+def settled_before(period: Period, hi: datetime | None) -> datetime:
+    """Conversations closed by then are past their re-contact window at the end of a part
+    (``hi``, or now for an open period): whether they were re-contacted is known."""
+    return (hi or period.now) - RECONTACT_WINDOW
+
+
 def response_sums(metric: str, status: str, scale_max: int, score: int | None) -> Sums:
     """What one survey response adds to the sums (see ``report_figures.FIGURES``)."""
     s: Sums = {}
@@ -160,7 +167,7 @@ def group_tasks(engine: Engine, period: Period) -> list[Callable[[], Partial]]:
     return [
         partial(_on_own_connection, engine, fn, period, part, lo, hi)
         for part, lo, hi in _parts(period)
-        for fn in (_responses, _conversations, _handoffs)
+        for fn in (_responses, _conversations, _recontacts, _handoffs)
     ]
 
 
@@ -211,9 +218,10 @@ def _conversations(conn: Connection, period: Period, part: str, lo: datetime | N
                    hi: datetime | None, out: Target) -> set[Combo]:  # fmt: skip
     c = Conversation
     keys = (c.channel, c.last_support_intent, c.agent, c.has_handoff, c.synthetic)
-    stmt = filtered(select(*keys, func.count(), func.count(c.closed_at)).group_by(*keys),
+    settled = func.count(case((c.closed_at <= settled_before(period, hi), 1)))
+    stmt = filtered(select(*keys, func.count(), func.count(c.closed_at), settled).group_by(*keys),
                     c.opened_at, c.synthetic, lo, hi, period)  # fmt: skip
-    for ch, intent, agent, handoff, synthetic, n, closed in run(
+    for ch, intent, agent, handoff, synthetic, n, closed, known in run(
         conn, stmt, "ix_conversations_report_groups"
     ):
         dims = (ch or NONE, intent or NONE, agent or BOT_AGENT, "agent" if handoff else "bot")
@@ -222,7 +230,31 @@ def _conversations(conn: Connection, period: Period, part: str, lo: datetime | N
             "conversations": n, "synthetic": n if synthetic else 0, "support": support,
             "contained": closed if support and not handoff else 0,
             "escalated": support if handoff else 0,
+            # durable containment: of the support conversations whose re-contact window had
+            # passed by the end of the part, those contained; ``_recontacts`` takes away the
+            # re-contacted ones (sums stay additive across the two queries)
+            "settled": known if support else 0,
+            "durable": known if support and not handoff else 0,
         })  # fmt: skip
+    return set()
+
+
+def _recontacts(conn: Connection, period: Period, part: str, lo: datetime | None,
+                hi: datetime | None, out: Target) -> set[Combo]:  # fmt: skip
+    """The contained, settled conversations that were re-contacted, from a partial index of
+    just those rows (its condition written exactly as the index's, so both databases use it)."""
+    c = Conversation
+    keys = (c.channel, c.last_support_intent, c.agent)
+    stmt = filtered(
+        select(*keys, func.count())
+        .where(c.recontacted, ~c.has_handoff, c.last_support_intent.is_not(None),
+               c.closed_at <= settled_before(period, hi))
+        .group_by(*keys),
+        c.opened_at, c.synthetic, lo, hi, period,
+    )  # fmt: skip
+    for ch, intent, agent, n in run(conn, stmt, "ix_conversations_recontacted"):
+        dims = (ch or NONE, intent or NONE, agent or BOT_AGENT, "bot")
+        add_sums(out[(part, *dims)], {"durable": -n, "recontacted": n})
     return set()
 
 

@@ -58,8 +58,9 @@ def headline(data: ReportData) -> str:
                      fmt.interval(f, h.now), fmt.count(h.now.n), before,
                      fmt.change_short(f, h.change)])  # fmt: skip
     hdr = ["figure", "value", "95% interval", "n", "previous", "change (test, p)"]
-    withheld = fmt.not_surveyed(data.not_surveyed)
-    return table(hdr, rows, {1, 3, 4}) + (f"\n{withheld}" if withheld else "")
+    notes = [fmt.not_yet_known(data.settled_before, data.not_yet_known),
+             fmt.not_surveyed(data.not_surveyed)]  # fmt: skip
+    return table(hdr, rows, {1, 3, 4}) + "".join(f"\n{n}" for n in notes if n)
 
 
 def _cell(key: str, s: Sums, min_n: int = 0) -> list[str]:

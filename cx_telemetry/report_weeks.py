@@ -26,6 +26,8 @@ from cx_telemetry.report_sql import (
     monday,
     reading,
     response_sums,
+    run,
+    settled_before,
 )  # fmt: skip
 
 
@@ -91,23 +93,32 @@ def response_weeks(
 
 
 def conversation_weeks(engine: Engine, period: Period, buckets: list[Week]) -> Weekly:
-    """Conversation sums per week, one range aggregate each on ``ix_conversations_report``."""
+    """Conversation sums per week, one range aggregate each on ``ix_conversations_report``;
+    durable containment's re-contacted ones from ``ix_conversations_recontacted``. A week is
+    settled up to the period's cut-off (``report_sql.settled_before``), as the whole period."""
     c = Conversation
     support = c.last_support_intent.is_not(None)
     contained = and_(support, c.closed_at.is_not(None), c.has_handoff.is_(False))
+    settled = c.closed_at <= settled_before(period, period.until)
     stmt = select(
         func.count(),
         func.count(c.last_support_intent),  # with a support intent: cheaper than a CASE
         func.sum(case((contained, 1), else_=0)),
         func.sum(case((and_(support, c.has_handoff.is_(True)), 1), else_=0)),
+        func.sum(case((and_(support, settled), 1), else_=0)),
+        func.sum(case((and_(contained, settled), 1), else_=0)),
     )
+    back = select(func.count()).where(c.recontacted, ~c.has_handoff, support, settled)
     out: Weekly = {}
     with reading(engine) as conn:
         for w in buckets:
             week = filtered(stmt, c.opened_at, c.synthetic, w.start, w.end, period)
-            n, sup, done, escalated = conn.execute(week).one()
+            n, sup, done, escalated, known, kept = conn.execute(week).one()
+            again = run(conn, filtered(back, c.opened_at, c.synthetic, w.start, w.end, period),
+                        "ix_conversations_recontacted")[0][0]  # fmt: skip
             out[w.label] = {"conversations": n, "support": sup or 0,
-                            "contained": done or 0, "escalated": escalated or 0}  # fmt: skip
+                            "contained": done or 0, "escalated": escalated or 0,
+                            "settled": known or 0, "durable": (kept or 0) - again}  # fmt: skip
     return out
 
 

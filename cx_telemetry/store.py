@@ -5,40 +5,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from cx_telemetry import store_queries as queries
+from cx_telemetry import vocabulary as vocab
 from cx_telemetry.db import outages_raise
-from cx_telemetry.errors import InvalidTelemetry, StoreUnavailable
-from cx_telemetry.events.common import real_conversation_id
-from cx_telemetry.models import Conversation, Handoff, SurveyResponse, TranscriptTurn
+from cx_telemetry.erasure import ErasureTarget, forget_subject, purge_all
+from cx_telemetry.errors import StoreUnavailable
 from cx_telemetry.privacy import ORDER_PREFIX, SHOP_CUSTOMER_PREFIX, redact
 from cx_telemetry.records import ConversationInfo, HandoffInfo
 from cx_telemetry.settings import Settings
 from cx_telemetry.store_core import ReplayResult, StoreCore, iso
-
-if TYPE_CHECKING:
-    from cx_telemetry.erasure import ErasureTarget
+from cx_telemetry.vocabulary import check, check_score
 
 __all__ = ["ReplayResult", "TelemetryStore"]
-
-METRIC_SCALES = {"csat": 5, "ces": 7, "nps": 10}
-METRIC_LOWEST = {"nps": 0}  # the other scales start at 1
-TURN_BY = ("customer", "bot", "agent")
-END_STATUSES = ("skipped", "expired", "abandoned")
-OUTCOMES = ("contained", "escalated", "abandoned")
-HANDOFF_OUTCOMES = ("resolved", "returned", "cancelled", "timed_out")
-ATTEMPT_KINDS = ("order_email", "code_request", "code")
-ATTEMPT_OUTCOMES = ("ok", "wrong", "expired", "no_code", "locked", "mail_failed")
-SEGMENTS = ("bot", "agent")
-NOT_SURVEYED = ("cooldown", "sampled_out", "staff")
-
-
-def _check(value: Any, allowed: tuple[Any, ...], what: str) -> None:
-    if value not in allowed:
-        raise InvalidTelemetry(f"{what} must be one of {allowed}, not {value!r}")
 
 
 class TelemetryStore(StoreCore):
@@ -75,7 +55,7 @@ class TelemetryStore(StoreCore):
     ) -> None:
         """Count one message of the customer, the bot or an agent; with ``text``, keep it in
         the conversation's transcript, redacted (``privacy.redact``)."""
-        _check(by, TURN_BY, "by")
+        check(by, vocab.TURN_BY, "by")
         args: dict[str, Any] = {"cid": cid, "by": by, "at": iso(at)}
         if text and text.strip():
             args["text"] = redact(text)
@@ -99,24 +79,12 @@ class TelemetryStore(StoreCore):
         """Close once; outcome None = escalated if a handoff was requested, else contained if a
         support intent was seen, else abandoned. Still-asked survey responses become expired."""
         if outcome is not None:
-            _check(outcome, OUTCOMES, "outcome")
+            check(outcome, vocab.OUTCOMES, "outcome")
         self.write_event("close_conversation", {"cid": cid, "outcome": outcome, "at": iso(at)})
 
     def get_conversation(self, cid: str) -> ConversationInfo | None:
         """Current state of a conversation, or None if unknown."""
-
-        def read(s: Session) -> ConversationInfo | None:
-            c = s.get(Conversation, real_conversation_id(s, cid))
-            if c is None:
-                return None
-            open_h = s.scalar(
-                select(Handoff.id).where(
-                    Handoff.conversation_id == c.id, Handoff.resolved_at.is_(None)
-                )
-            )
-            return ConversationInfo.of(c, handoff_open=open_h is not None)
-
-        return self.run(read)
+        return self.run(lambda s: queries.conversation(s, cid))
 
     # -- surveys ----------------------------------------------------------------------------
     def survey_asked(
@@ -131,12 +99,12 @@ class TelemetryStore(StoreCore):
         at: datetime | None = None,
     ) -> None:
         """Record that ``metric`` was asked (once per conversation and metric)."""
-        _check(metric, tuple(METRIC_SCALES), "metric")
-        _check(segment, SEGMENTS, "segment")
+        check(metric, tuple(vocab.METRIC_SCALES), "metric")
+        check(segment, vocab.SEGMENTS, "segment")
         args = {
             "cid": cid,
             "metric": metric,
-            "scale_max": int(scale_max or METRIC_SCALES[metric]),
+            "scale_max": int(scale_max or vocab.METRIC_SCALES[metric]),
             "segment": segment,
             "agent": agent,
             "intent": intent,
@@ -150,35 +118,33 @@ class TelemetryStore(StoreCore):
     ) -> None:
         """Record the score (1..scale_max; NPS 0..10). The first answer counts; repeats are
         ignored."""
-        _check(metric, tuple(METRIC_SCALES), "metric")
-        lowest = METRIC_LOWEST.get(metric, 1)
-        if isinstance(score, bool) or not isinstance(score, int) or not lowest <= score <= 10:
-            raise InvalidTelemetry(f"score must be an integer on the survey scale, not {score!r}")
+        check(metric, tuple(vocab.METRIC_SCALES), "metric")
+        check_score(metric, score)
         args = {
             "cid": cid,
             "metric": metric,
             "score": score,
-            "scale_max": METRIC_SCALES[metric],
+            "scale_max": vocab.METRIC_SCALES[metric],
             "at": iso(at),
         }
         self.write_event("survey_answered", args)
 
     def survey_comment(self, cid: str, metric: str = "csat", comment: str = "") -> None:
         """Attach a free-text comment, stored with e-mails, phones and card numbers redacted."""
-        _check(metric, tuple(METRIC_SCALES), "metric")
+        check(metric, tuple(vocab.METRIC_SCALES), "metric")
         self.write_event(
             "survey_comment", {"cid": cid, "metric": metric, "comment": redact(comment)}
         )
 
     def survey_ended(self, cid: str, status: str, at: datetime | None = None) -> None:
         """Every response of the conversation still ``asked`` gets ``status``."""
-        _check(status, END_STATUSES, "status")
+        check(status, vocab.END_STATUSES, "status")
         self.write_event("survey_ended", {"cid": cid, "status": status, "at": iso(at)})
 
     def survey_not_asked(self, cid: str, reason: str) -> None:
         """The conversation gets no survey, and why (``cooldown``, ``sampled_out``, ``staff``).
         The first reason counts; none is kept once a survey started."""
-        _check(reason, NOT_SURVEYED, "reason")
+        check(reason, vocab.NOT_SURVEYED, "reason")
         self.write_event("survey_not_asked", {"cid": cid, "reason": reason})
 
     def last_surveyed_at(
@@ -186,34 +152,12 @@ class TelemetryStore(StoreCore):
     ) -> datetime | None:
         """When this customer (``ConversationInfo.customer_key``) was last asked a survey
         question (``metric``, or any), in a conversation other than ``besides``; None if never."""
-
-        def read(s: Session) -> datetime | None:
-            query = (
-                select(func.max(SurveyResponse.asked_at))
-                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
-                .where(Conversation.customer_key == customer_key)
-            )
-            if metric is not None:
-                query = query.where(SurveyResponse.metric == metric)
-            if besides is not None:
-                query = query.where(SurveyResponse.conversation_id != besides)
-            last: datetime | None = s.scalar(query)
-            return last
-
-        return self.run(read)
+        return self.run(lambda s: queries.last_surveyed_at(s, customer_key, metric, besides))
 
     def transcript(self, cid: str, last: int | None = None) -> list[tuple[str, str]]:
         """The conversation's stored turns, oldest first, as ``(by, redacted text)``; only the
         ``last`` newest when given. Empty when none is kept (or its retention has passed)."""
-
-        def read(s: Session) -> list[tuple[str, str]]:
-            t = TranscriptTurn
-            query = select(t.by, t.text).where(t.conversation_id == cid).order_by(t.id.desc())
-            if last is not None:
-                query = query.limit(last)
-            return [(str(by), str(text)) for by, text in reversed(s.execute(query).all())]
-
-        return self.run(read)
+        return self.run(lambda s: queries.transcript(s, cid, last))
 
     # -- handoffs ---------------------------------------------------------------------------
     def handoff_requested(
@@ -239,7 +183,7 @@ class TelemetryStore(StoreCore):
         at: datetime | None = None,
     ) -> None:
         """Close the handoff once (handle time = resolved - claimed)."""
-        _check(outcome, HANDOFF_OUTCOMES, "outcome")
+        check(outcome, vocab.HANDOFF_OUTCOMES, "outcome")
         self.write_event(
             "handoff_resolved", {"hid": hid, "agent": agent, "outcome": outcome, "at": iso(at)}
         )
@@ -248,32 +192,11 @@ class TelemetryStore(StoreCore):
         """The customer's open conversation on ``channel`` whose ``metric`` question is asked
         and unanswered (for a tap the engine can no longer place), else None."""
         who = self.pseudonym(customer_id)
-        return self.read(
-            lambda s: s.scalar(
-                select(SurveyResponse.conversation_id)
-                .join(Conversation, Conversation.id == SurveyResponse.conversation_id)
-                .where(
-                    Conversation.channel == channel,
-                    Conversation.customer == who,
-                    Conversation.closed_at.is_(None),
-                    SurveyResponse.metric == metric,
-                    SurveyResponse.status == "asked",
-                )
-                .order_by(SurveyResponse.asked_at.desc())
-                .limit(1)
-            )
-        )
+        return self.read(lambda s: queries.asked_survey(s, channel, who, metric))
 
     def open_handoff(self, cid: str) -> HandoffInfo | None:
         """The conversation's unresolved handoff, or None."""
-
-        def read(s: Session) -> HandoffInfo | None:
-            h = s.scalar(
-                select(Handoff).where(Handoff.conversation_id == cid, Handoff.resolved_at.is_(None))
-            )
-            return None if h is None else HandoffInfo.of(h)
-
-        return self.run(read)
+        return self.run(lambda s: queries.open_handoff(s, cid))
 
     # -- customers: one customer across channels ---------------------------------------------
     def customer_key(self, shop_customer_id: str) -> str:
@@ -310,8 +233,8 @@ class TelemetryStore(StoreCore):
         self, cid: str, kind: str, outcome: str, at: datetime | None = None
     ) -> None:
         """Count one try at proving who the customer is (never the e-mail or code typed)."""
-        _check(kind, ATTEMPT_KINDS, "kind")
-        _check(outcome, ATTEMPT_OUTCOMES, "outcome")
+        check(kind, vocab.ATTEMPT_KINDS, "kind")
+        check(outcome, vocab.ATTEMPT_OUTCOMES, "outcome")
         args = {"cid": cid, "kind": kind, "outcome": outcome, "at": iso(at)}
         self.write_event("verification_attempt", args)
 
@@ -340,8 +263,6 @@ class TelemetryStore(StoreCore):
         their survey responses, handoffs and verification attempts, its customer links,
         waiting outbox events, and whatever the ``also`` targets keep about it
         (``erasure.load_targets``). Returns counts removed by table."""
-        from cx_telemetry.erasure import forget_subject
-
         chat = self.pseudonym(customer_id)
         return forget_subject(self.run, self.outbox, (customer_id,), {chat}, None, (), also)
 
@@ -351,8 +272,6 @@ class TelemetryStore(StoreCore):
         """Erase everything about one shop customer: every chat ever linked to them (on any
         channel) as ``forget`` erases one chat, plus whatever the ``also`` targets keep about
         the customer. Returns counts removed by table."""
-        from cx_telemetry.erasure import forget_subject
-
         key = self.customer_key(shop_customer_id)
         return forget_subject(self.run, self.outbox, (), set(), key, (shop_customer_id,), also)
 
@@ -365,15 +284,7 @@ class TelemetryStore(StoreCore):
         """Retention: delete telemetry (and the ``also`` targets' data) from before
         ``cutoff``, and transcript turns from before ``transcripts_before`` (their own,
         shorter retention). Returns counts removed by table."""
-        from cx_telemetry.erasure import purge_older_than, purge_transcripts
-
-        counts = self.run(lambda s: purge_older_than(s, cutoff))
-        if transcripts_before is not None:
-            removed = self.run(lambda s: purge_transcripts(s, transcripts_before))
-            counts["transcripts"] = counts.get("transcripts", 0) + removed
-        for target in also:
-            counts.update(target.purge(cutoff))
-        return counts
+        return purge_all(self.run, cutoff, also, transcripts_before)
 
     def seed_demo(self, conversations: int, seed: int = 0, days: int = 90) -> dict[str, int]:
         """Insert synthetic demo telemetry (see ``cx_telemetry.seed``)."""

@@ -157,3 +157,44 @@ def test_only_the_digest_talks_to_slack_from_telemetry() -> None:
         if deps & platform - allowed.get(name, set())
     }
     assert wrong == {}
+
+
+@pytest.mark.parametrize(
+    ("module", "forbidden"),
+    [
+        # the survey's types know nothing of YAML or of how the file is found and checked
+        ("actions.survey_definition", {"yaml", "actions.survey_yaml", "actions.survey_config"}),
+        ("actions.survey_yaml", {"actions.survey_config"}),
+        # the gateway's object graph knows nothing of HTTP: bot.app puts it behind the routes
+        ("bot.services", {"starlette", "bot.app"}),
+        # the store's readers never touch its write path; its vocabulary is plain values
+        (
+            "cx_telemetry.store_queries",
+            {"cx_telemetry.store", "cx_telemetry.store_core", "cx_telemetry.outbox"},
+        ),
+        ("cx_telemetry.vocabulary", {"sqlalchemy", "cx_telemetry.store"}),
+        # synthetic rows are plain dicts: writing them is seed.py's business
+        ("cx_telemetry.seed_rows", {"sqlalchemy", "cx_telemetry.seed"}),
+    ],
+)
+def test_split_modules_depend_one_way(module: str, forbidden: set[str]) -> None:
+    """A module split by concept keeps its parts layered: the part named here does not import
+    the parts built on it (nor, where named, the library they wrap)."""
+    path = product_modules()[module]
+    deps = set(imports_of(path, module))
+    wrong = {d for d in deps if d in forbidden or d.split(".")[0] in forbidden}
+    assert wrong == set()
+
+
+MAX_MODULE_LINES = 330  # house style: one concept per module; over ~300 lines, split (some slack)
+
+
+def test_no_product_module_is_too_long() -> None:
+    """One concept per module: a module past the limit is split along a seam (its types, its
+    checks, its queries...), not trimmed of comments. Alembic scripts are not counted."""
+    lines = {
+        name: len(path.read_text(encoding="utf-8").splitlines())
+        for name, path in product_modules().items()
+        if name not in MODULES
+    }
+    assert {name: n for name, n in lines.items() if n > MAX_MODULE_LINES} == {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from bot.alerts.settings import AlertSettings
 from bot.alerts.store import AlertStore
 from bot.alerts.transcript import TranscriptSource
 from bot.alerts.values import Alert
+from bot.counters import GatewayCounters
 from bot.errors import StateUnavailable
 from bot.threads import DbThreads
 from cx_telemetry import StoreUnavailable
@@ -40,7 +40,7 @@ class DetractorAlerts:
     transcripts: TranscriptSource
     threads: DbThreads
     settings: AlertSettings
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
 
     async def run(self) -> None:
@@ -51,10 +51,10 @@ class DetractorAlerts:
                 await self.poll_once()
             except (StoreUnavailable, StateUnavailable) as exc:  # an outage: one line a poll
                 log.warning("detractor alerts: %s", exc)
-                self.stats["alert_poll_failed"] += 1
+                self.stats.alert_poll_failed.inc()
             except Exception:
                 log.exception("detractor alerts: poll failed")
-                self.stats["alert_poll_failed"] += 1
+                self.stats.alert_poll_failed.inc()
 
     async def poll_once(self) -> int:
         """Post the cards that are due; returns how many were posted."""
@@ -96,7 +96,7 @@ class DetractorAlerts:
         cooldown = self.settings.customer_cooldown
         status = await self.threads.write(self.store.claim, low, now, cooldown)
         if status == "suppressed":
-            self.stats["alerts_rate_limited"] += 1
+            self.stats.alerts_rate_limited.inc()
             return 0
         if status != "claimed":
             return 0  # another gateway has it
@@ -107,11 +107,11 @@ class DetractorAlerts:
             ts = await self.desk.post_alert(alert)
         except Exception:
             log.exception("could not post the detractor alert %s; trying again", low.key)
-            self.stats["alerts_failed"] += 1
+            self.stats.alerts_failed.inc()
             await self.threads.write(self.store.release, low.key)
             return 0
         await self.threads.write(
             self.store.posted, low.key, alert, self.desk.channel, ts, chat, now
         )
-        self.stats["alerts_posted"] += 1
+        self.stats.alerts_posted.inc()
         return 1

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.handoff.customer import identity_of_row
 from bot.handoff.values import Case
 from bot.state.schema import HandoffAction, HandoffCase
 
@@ -34,6 +35,7 @@ def case_from_row(row: HandoffCase | None) -> Case | None:
         follow_up_offered=row.follow_up_offered,
         contact_email=row.contact_email,
         no_survey=row.no_survey,
+        identity=identity_of_row(row.verified_customer),
         staff_channel=row.staff_channel,
         card_ts=row.card_ts,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from bot.handoff.case_rows import add_to_log, case_from_row
+from bot.handoff.customer import Identity
 from bot.handoff.values import Case, Transition
 from bot.state.database import GatewayDatabase
 from bot.state.schema import HandoffAction, HandoffCase
@@ -49,6 +50,7 @@ class CaseRepository:
         reason: str | None = None,
         intents: Sequence[str] = (),
         transcript: Sequence[str] = (),
+        identity: Identity = None,
         at: datetime | None = None,
     ) -> Transition:
         """Create the case (``won``) or return the customer's open one: escalating again while a
@@ -77,6 +79,7 @@ class CaseRepository:
                     reason=reason,
                     intents=list(intents),
                     transcript=list(transcript),
+                    verified_customer=None if identity is None else identity.to_payload(),
                     status="waiting",
                     requested_at=at,
                     follow_up_offered=False,

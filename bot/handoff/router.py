@@ -12,11 +12,11 @@ staff do is :class:`bot.handoff.staff.StaffSide`. Every piece of state is a row
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
@@ -69,7 +69,7 @@ class HandoffRouter:
     telemetry: Telemetry
     timers: TimerStore
     threads: DbThreads
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
     timeout: timedelta
 
@@ -97,7 +97,7 @@ class HandoffRouter:
                 # No case the staff can see (database down?): do not leave the customer
                 # talking to a paused engine.
                 log.exception("could not open handoff %s", request.handoff_id)
-                self.stats["handoff_failed"] += 1
+                self.stats.handoff_failed.inc()
                 await self.lifecycle.resume(address.sender_id)
                 visible.append(text_reply(FAILED_TEXT))
         return visible
@@ -119,6 +119,7 @@ class HandoffRouter:
             reason=request.reason,
             intents=intents,
             transcript=transcript,
+            identity=request.identity,
             at=self.clock(),
         )
         case = opened.case
@@ -131,7 +132,7 @@ class HandoffRouter:
                 await self.staff.card(case)
             await self.staff.thread(case, "The customer asked for a person again.")
             return False
-        self.stats["handoffs_opened"] += 1
+        self.stats.handoffs_opened.inc()
         if not self.staff.configured:
             # without a staff desk nobody can claim: the follow-up is offered straight away
             log.info("handoff %s opened without a staff desk: message offered", case.handoff_id)
@@ -182,7 +183,7 @@ class HandoffRouter:
         if is_cancel(msg.text):
             await self._cancel(case, msg.address)
             return True
-        self.stats["handoff_customer_messages"] += 1
+        self.stats.handoff_customer_messages.inc()
         await self.staff.customer_said(case, msg.text)
         await self.telemetry.note_turn(case.conversation_id, "customer", customer_text(msg.text))
         email = contact_email_in(msg.text)
@@ -254,7 +255,7 @@ class HandoffRouter:
         if not offered.won or offered.case is None:
             return
         case = offered.case
-        self.stats["handoff_timeouts"] += 1
+        self.stats.handoff_timeouts.inc()
         reply = BotReply(text=TIMEOUT_TEXT, buttons=(BACK_BUTTON,))
         await self.delivery.deliver(Address.from_payload(case.address), [reply])
         await self.staff.card(case)

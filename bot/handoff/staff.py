@@ -11,11 +11,11 @@ where the survey is decided).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.counters import GatewayCounters
 from bot.delivery import Delivery
 from bot.engine_client import EngineClient
 from bot.errors import EngineError
@@ -52,7 +52,7 @@ class StaffSide:
     telemetry: Telemetry
     idle: IdleTimers
     threads: DbThreads
-    stats: Counter[str]
+    stats: GatewayCounters
     clock: Callable[[], datetime]
 
     async def on_staff_message(self, msg: StaffMessage) -> None:
@@ -72,7 +72,7 @@ class StaffSide:
         if not await self.delivery.deliver(address, [text_reply(f"{name}: {msg.text}")]):
             await self.staff.thread(case, "⚠️ That message could not be delivered.")
             return
-        self.stats["handoff_agent_messages"] += 1
+        self.stats.handoff_agent_messages.inc()
         await self.telemetry.handoff_agent_replied(case.handoff_id, at=self.clock())
         await self.telemetry.note_turn(case.conversation_id, "agent", f"{name}: {msg.text}")
 

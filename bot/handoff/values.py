@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.handoff.customer import Identity, identity_of_request
 from bot.messages import BotReply
 from contract import EXTERNAL_INTENT_PREFIX, HANDOFF_CANCEL_PAYLOAD, HANDOFF_CUSTOM_KEY
 
@@ -58,6 +59,7 @@ class Case:
     card_ts: str | None
     contact_email: str | None = None  # left by the customer after the follow-up offer
     no_survey: bool = False  # staff marked it: no survey for the customer after this case
+    identity: Identity = None  # verified for a shop customer, not verified, or not known
 
     @property
     def is_open(self) -> bool:
@@ -79,6 +81,7 @@ class HandoffRequest:
     handoff_id: str
     conversation_id: str | None
     reason: str | None
+    identity: Identity = None
 
 
 def handoff_request(reply: BotReply) -> HandoffRequest | None:
@@ -90,6 +93,7 @@ def handoff_request(reply: BotReply) -> HandoffRequest | None:
         handoff_id=str(data["id"]),
         conversation_id=str(data["conversation_id"]) if data.get("conversation_id") else None,
         reason=str(data["reason"]) if data.get("reason") else None,
+        identity=identity_of_request(data),
     )
 
 

@@ -106,6 +106,9 @@ class HandoffCase(GatewayBase):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     # staff marked the case "No survey": the customer gets no survey after it
     no_survey: Mapped[bool] = mapped_column(default=False)
+    # who is asking, for the card (``bot.handoff.customer``): the verified shop customer,
+    # {"verified": false}, or NULL when not known
+    verified_customer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     staff_channel: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
 

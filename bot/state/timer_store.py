@@ -79,6 +79,16 @@ class TimerStore:
             )
         )
 
+    def due(self, now: datetime) -> int:
+        """How many timers were due by ``now`` and are not done yet (being fired or waiting)."""
+        return int(
+            self.db.read(
+                lambda s: (
+                    s.scalar(select(func.count(TimerRow.id)).where(TimerRow.due_at <= now)) or 0
+                )
+            )
+        )
+
     def hurry(self, kind_prefix: str, now: datetime) -> int:
         """Make every unclaimed timer whose kind starts with ``kind_prefix`` due at ``now``;
         returns how many moved."""

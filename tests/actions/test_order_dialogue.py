@@ -46,6 +46,26 @@ def test_sentences_without_a_number_are_not_mistyped_numbers(text: str) -> None:
     assert reading.order_id is None and reading.malformed is None
 
 
+@pytest.mark.parametrize(
+    ("text", "lost"),
+    [("I honestly can't find the number anywhere", True), ("I lost the confirmation email", True),
+     ("I don't have an order number", True), ("cannot see it", True),
+     ("where is my order", False), ("I can't find my parcel", False)],
+)  # fmt: skip
+def test_a_customer_without_the_number_is_recognised(text: str, lost: bool) -> None:
+    assert read_order_message(text).no_number is lost
+
+
+async def test_cant_find_it_ends_the_form_whatever_nlu_made_of_it(store: TelemetryStore) -> None:
+    chat = Conversation(store)
+    tracker = chat.form_turn(TRACK, "I honestly can't find the number anywhere",
+                             "contact_customer_service", 0.65, requested_slot="order_id")  # fmt: skip
+    _, events = await run(ValidateTrackOrderForm(), tracker)
+    assert slots(events)["order_help"] == "no_number" and "action_execution_rejected" not in [
+        e["event"] for e in events
+    ]
+
+
 def test_numbers_in_every_spelling_are_read() -> None:
     assert read_order_message("it's ORD-10002 thanks").order_id == "10002"
     assert read_order_message("x", [{"entity": "order_id", "value": "#10003"}]).order_id == "10003"

@@ -187,6 +187,7 @@ async def test_health_reports_the_engine_the_inbox_and_what_waits(
         "database": True,
         "inbox": {"waiting": 0},
         "kept_messages": 0,
+        "timers": {"due": 0},
         "telemetry_outbox": {"pending": 0, "dead": 0},
         "timer_outbox": {"pending": 0},
     }

@@ -93,7 +93,7 @@ def test_the_card_shows_customer_text_literally_within_slacks_limits(
 
 def test_a_newest_turn_of_any_length_is_shown_shortened() -> None:
     case = replace(CASE, transcript=("Customer: hi", "Customer: " + "x" * 5000 + " END"))
-    transcript = card_blocks(case, T0)[2]["text"]["text"]
+    transcript = card_blocks(case, T0)[3]["text"]["text"]
     assert transcript.startswith("*Last ") and "Last 0 turns" not in transcript
     assert "Customer: xxx" in transcript and "…" in transcript and len(transcript) <= 3000
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from actions import context
+from actions.verification import Chat, CodeOutcome
+from actions.verification.codes import read_code
 from bot import Settings
 from bot.handoff.cases import CaseRepository
 from bot.handoff.texts import CANCELLED_TEXT, NO_DESK_TEXT, TIMEOUT_TEXT
 from bot.state.database import GatewayDatabase
+from contract import utcnow
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Handoff, SurveyResponse, TranscriptTurn
@@ -28,6 +32,7 @@ from tests.bot.fakes import FakeSlack, FakeTelegram
 from tests.bot.handoff_fakes import HandoffEngine, NamedTelegram, StaffSlack
 from tests.bot.test_slack import dm, event, send, send_form
 from tests.bot.test_telegram import message, post, sent_texts
+from tests.databases import DOWN_PG_URL
 
 
 def cases(store: TelemetryStore) -> CaseRepository:
@@ -37,6 +42,7 @@ def cases(store: TelemetryStore) -> CaseRepository:
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = "CSTAFF"
+DAY = timedelta(days=1)
 _ids = itertools.count(1)
 
 
@@ -649,3 +655,70 @@ async def test_staff_mark_no_survey_on_the_card_and_the_customer_gets_none(
     assert ("customer", "hello there") in turns and ("bot", "You said: hello there") in turns
     assert ("agent", "Ana: Hi! Your order ships today.") in turns
     assert ("customer", "my card is [card]") in turns
+
+
+# -- who is asking: a verified customer on the card ----------------------------------------
+
+
+async def test_card_of_a_verified_customer_shows_who_their_orders_and_past_conversations(
+    gw: Running,
+    fake_tg: FakeTelegram,
+    fake_slack: StaffSlack,
+    fake_rasa: HandoffEngine,
+    store: TelemetryStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path / "shop.sqlite3"))
+    monkeypatch.setenv("SHOP_MAILDIR", str(tmp_path / "mail"))
+    context.reset_caches()
+    verification = context.verification()
+    verification.db.migrate()
+    # Ana (C1001) came on Slack three days ago about an order and rated it
+    now = utcnow()
+    before = store.open_conversation(channel="slack", customer_id="slack:D1:U1", at=now - 3 * DAY)
+    store.link_customer(before, "slack:D1:U1", "C1001", until=now + 30 * DAY, at=now - 3 * DAY)
+    store.note_intent(before, "track_order", at=now - 3 * DAY)
+    store.close_conversation(before, at=now - 3 * DAY)
+    store.survey_asked(before, "csat", at=now - 3 * DAY)
+    store.survey_answered(before, "csat", 4, at=now - 3 * DAY)
+    # ... and today proves on Telegram who she is (the mailed code), then asks for a person
+    chat = Chat("telegram:42")
+    verification.request_code(chat, "ana.lopez@example.com")
+    mail = next((tmp_path / "mail" / "new").iterdir()).read_bytes()
+    code = read_code(str(message_from_bytes(mail, policy=policy.default)["Subject"]))
+    assert code and verification.check_code(chat, code).outcome is CodeOutcome.VERIFIED
+
+    await escalate_on_telegram(gw, fake_tg, fake_slack)
+    card = json.dumps(cards(fake_slack)[-1]["blocks"], ensure_ascii=False)
+    assert "Verified: Ana (customer since 20" in card and "orders)" in card
+    assert "*Recent orders:* #10" in card  # newest first: number · status
+    assert "slack: track order, solved by the bot; CSAT 4" in card
+    assert "Not verified" not in card
+    verification.db.dispose()
+
+
+async def test_card_of_an_unverified_customer_says_not_verified(
+    gw: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack, fake_rasa: HandoffEngine,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("SHOP_DEMO_DB", str(tmp_path / "shop.sqlite3"))
+    context.reset_caches()
+    context.verification().db.migrate()
+    await escalate_on_telegram(gw, fake_tg, fake_slack)
+    card = json.dumps(cards(fake_slack)[-1]["blocks"], ensure_ascii=False)
+    assert "*Not verified*" in card
+    assert "Verified:" not in card and "Recent orders" not in card
+    context.verification().db.dispose()
+
+
+async def test_verification_down_the_handoff_goes_on_and_the_card_does_not_guess(
+    gw: Running, fake_tg: FakeTelegram, fake_slack: StaffSlack, fake_rasa: HandoffEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("VERIFICATION_DB_URL", DOWN_PG_URL)
+    context.reset_caches()
+    await escalate_on_telegram(gw, fake_tg, fake_slack)
+    assert "You're next in line" in sent_texts(fake_tg)[-1]
+    card = json.dumps(cards(fake_slack)[-1]["blocks"], ensure_ascii=False)
+    assert "Not known whether the chat is verified" in card and "Not verified" not in card

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from bot.channels.slack.markup import staff_to_markdown
 from bot.channels.slack.staff_format import (
@@ -13,6 +13,7 @@ from bot.channels.slack.staff_format import (
     staff_action_to_ours,
     staff_message_to_ours,
 )
+from bot.handoff.customer import NOT_VERIFIED, PastVisit, VerifiedCustomer
 from bot.handoff.values import Case
 
 T0 = datetime(2026, 11, 22, 15, 0, tzinfo=timezone.utc)
@@ -72,7 +73,7 @@ def test_long_transcripts_keep_the_newest_turns() -> None:
     long = replace(CASE, transcript=tuple(f"Customer: {'x' * 300} {i}" for i in range(20)))
     text = _text(card_blocks(long, T0))
     assert "x 19" in text and 'x 0"' not in text
-    section = card_blocks(long, T0)[2]["text"]["text"]
+    section = card_blocks(long, T0)[3]["text"]["text"]
     assert len(section) <= 3000
 
 
@@ -128,3 +129,36 @@ def test_slack_markup_becomes_our_markdown_for_customers() -> None:
         "**Good news**: see [our returns page](https://shop.example/returns) or "
         "https://shop.example/faq, write to help@shop.example, ask @Ana & co <3 soon 🙂"
     )
+
+
+def test_card_of_a_verified_customer_shows_who_with_orders_and_history_escaped() -> None:
+    who = VerifiedCustomer(
+        first_name="Ana <@U1> & co",
+        since=date(2024, 3, 1),
+        orders=7,
+        recent_orders=(("10002", "shipped"), ("10007", "<processing>")),
+        history=(
+            PastVisit("slack", T0 - timedelta(days=3), "track_order", "contained",
+                      (("csat", 4), ("ces", 6))),
+            PastVisit("telegram", T0 - timedelta(days=20), "<!channel>", "escalated", ()),
+        ),
+    )  # fmt: skip
+    text = json.dumps(card_blocks(replace(CASE, identity=who), T0), ensure_ascii=False)
+    assert "Verified: Ana &lt;@U1&gt; &amp; co (customer since 2024, 7 orders)" in text
+    assert "<@U1>" not in text and "<!channel>" not in text
+    assert "#10002 · shipped, #10007 · &lt;processing&gt;" in text
+    assert "19 Nov, slack: track order, solved by the bot; CSAT 4, CES 6" in text
+    assert "02 Nov, telegram: &lt;!channel&gt;, handed to a person; no survey answer" in text
+    assert "Not verified" not in text
+
+
+def test_card_of_an_unverified_customer_says_so_and_nothing_personal() -> None:
+    text = _text(card_blocks(replace(CASE, identity=NOT_VERIFIED), T0))
+    assert "*Not verified*" in text
+    assert "Verified:" not in text and "Recent orders" not in text and "last 30 days" not in text
+
+
+def test_a_case_the_bot_did_not_open_does_not_claim_either_way() -> None:
+    text = _text(card_blocks(CASE, T0))  # e.g. a detractor follow-up: no handoff request
+    assert "Not known whether the chat is verified" in text
+    assert "*Not verified*" not in text and "Verified:" not in text

@@ -1,4 +1,4 @@
-"""A gateway killed (SIGKILL) after it answered Telegram 200 but before it answered the customer:
+"""A gateway killed (SIGKILL) after it answered Telegram (or Slack) 200 but before it answered the customer:
 the update is in the inbox, so the next gateway answers it, exactly once, and Telegram's
 redelivery of the same update changes nothing. Real gateway processes (`python -m bot`) against
 the fake Telegram Bot API and a fake engine that holds the first message."""
@@ -6,6 +6,7 @@ the fake Telegram Bot API and a fake engine that holds the first message."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -21,8 +22,9 @@ from aiohttp import web
 
 from cx_telemetry import Settings as TelemetrySettings
 from cx_telemetry import TelemetryStore
-from tests.bot.conftest import TG_SECRET, TG_TOKEN
-from tests.bot.fakes import Call, FakeRasa, FakeTelegram
+from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN
+from tests.bot.fakes import Call, FakeRasa, FakeSlack, FakeTelegram, slack_headers
+from tests.bot.test_slack import dm, event, posts
 from tests.bot.test_telegram import HDR, message, sent_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,3 +219,44 @@ async def test_a_slow_answer_is_not_taken_over_by_another_gateway(
     await asyncio.sleep(1)
     assert len(rasa.of("rest")) == 1
     assert sent_texts(fake_tg).count("You said: take your time") == 1
+
+
+async def test_a_slack_message_accepted_by_a_killed_gateway_is_answered_once_by_the_next(
+    env: dict[str, str],
+    gateways: list[Gateway],
+    fake_slack: FakeSlack,
+    rasa: HoldingRasa,
+    tmp_path: Path,
+) -> None:
+    slack_env = {**env, "SLACK_BOT_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SECRET,
+                 "SLACK_API_BASE_URL": fake_slack.base_url}  # fmt: skip
+    first = Gateway(slack_env, "gw-a", tmp_path / "gw-a.log")
+    gateways.append(first)
+    await first.up()
+    rasa.released.clear()
+    payload = event(dm("is my refund through?"), event_id="EvKILLED")
+    assert await post_slack(first, payload) == 200  # Slack considers it delivered
+    await until(lambda: len(rasa.of("rest")) == 1, 10)
+    first.kill()
+    rasa.released.set()
+
+    second = Gateway(slack_env, "gw-b", tmp_path / "gw-b.log")
+    gateways.append(second)
+    await second.up()
+    said = "You said: is my refund through?"
+    answered = lambda: [p for p in posts(fake_slack) if p.get("text") == said]  # noqa: E731
+    await until(lambda: len(answered()) == 1, 15)
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert await post_slack(second, payload, retry) == 200  # Slack retries: a duplicate
+    await asyncio.sleep(1.5)
+    assert len(answered()) == 1, posts(fake_slack)
+
+
+async def post_slack(
+    gw: Gateway, payload: dict[str, Any], extra: dict[str, str] | None = None
+) -> int:
+    body = json.dumps(payload).encode()
+    headers = {**slack_headers(SLACK_SECRET, body, "application/json"), **(extra or {})}
+    async with httpx.AsyncClient() as client:
+        r = await client.post(f"{gw.url}/webhooks/slack", content=body, headers=headers)
+        return r.status_code

@@ -35,7 +35,7 @@ async def test_undeliverable_reply_is_logged_and_counted(
     assert gw.services.stats["delivery_failed"] == 1
     assert "undeliverable reply on telegram" in caplog.text
     metrics = (await gw.client.get("/metrics")).text
-    assert "gateway_delivery_failed 1" in metrics
+    assert "\ngateway_delivery_failed_total 1.0\n" in metrics
 
 
 async def test_forbidden_is_not_retried(gw: Running, fake_tg: FakeTelegram) -> None:

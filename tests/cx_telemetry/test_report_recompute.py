@@ -27,6 +27,7 @@ END = datetime(2026, 6, 1, tzinfo=timezone.utc)
 SINCE = END - timedelta(days=28)
 BEFORE = SINCE - timedelta(days=28)
 Z = 1.959963984540054
+WEEK = timedelta(days=7)
 
 
 def _rows(store: TelemetryStore, tmp_path: Path, what: str) -> list[dict[str, str]]:
@@ -67,7 +68,10 @@ def mean(values: list[float], lo: float, hi: float | None) -> dict[str, Any]:
 
 
 def figures(
-    resp: list[dict[str, str]], conv: list[dict[str, str]], hand: list[dict[str, str]]
+    resp: list[dict[str, str]],
+    conv: list[dict[str, str]],
+    hand: list[dict[str, str]],
+    end: datetime,
 ) -> dict[str, Any]:
     csat = [int(r["score"]) for r in resp if r["metric"] == "csat" and r["status"] == "answered"]
     ces = [int(r["score"]) for r in resp if r["metric"] == "ces" and r["status"] == "answered"]
@@ -86,6 +90,7 @@ def figures(
         "nps": nps_of(nps),
         "response_rate_pct": share(sum(r["status"] == "answered" for r in asked), len(asked)),
         "containment_pct": share(len(contained), len(support)),
+        "durable_containment_pct": durable_of(support, end),
         "escalation_pct": share(sum(c["has_handoff"] == "1" for c in support), len(support)),
         "handoff_wait_s": mean(durations["wait_s"], 0.0, None),
         "agent_first_response_s": mean(durations["first_response_s"], 0.0, None),
@@ -97,6 +102,14 @@ def figures(
             **durations,
         },
     }
+
+
+def durable_of(support: list[dict[str, str]], end: datetime) -> dict[str, Any]:
+    """Contained and not recontacted, of the support conversations closed 7+ days before the
+    period's end (the later ones are not yet known)."""
+    settled = [c for c in support if c["closed_at"] and _when(c["closed_at"]) <= end - WEEK]
+    durable = [c for c in settled if c["has_handoff"] == "0" and c["recontacted"] == "0"]
+    return share(len(durable), len(settled)) if settled else {"value": None, "n": 0}
 
 
 def nps_of(scores: list[int]) -> dict[str, Any]:
@@ -122,9 +135,9 @@ def test_report_equals_the_recomputation_from_the_exports(
     report = build_report(store.engine, since=SINCE, until=END)
 
     now = figures(_in(resp, "asked_at", SINCE, END), _in(conv, "opened_at", SINCE, END),
-                  _in(hand, "requested_at", SINCE, END))  # fmt: skip
+                  _in(hand, "requested_at", SINCE, END), END)  # fmt: skip
     before = figures(_in(resp, "asked_at", BEFORE, SINCE), _in(conv, "opened_at", BEFORE, SINCE),
-                     _in(hand, "requested_at", BEFORE, SINCE))  # fmt: skip
+                     _in(hand, "requested_at", BEFORE, SINCE), SINCE)  # fmt: skip
     for key, want in now.items():
         if key != "_raw":
             tol = 0.06 if key.endswith("_s") else 1e-3  # durations exported to 0.1 s
@@ -132,7 +145,13 @@ def test_report_equals_the_recomputation_from_the_exports(
             _same(report["previous"][key], before[key], tol)
 
     # the change and its test
-    for key in ("csat_pct", "containment_pct", "escalation_pct", "response_rate_pct"):
+    for key in (
+        "csat_pct",
+        "containment_pct",
+        "durable_containment_pct",
+        "escalation_pct",
+        "response_rate_pct",
+    ):
         a, b = now[key], before[key]
         ka, kb = round(a["value"] * a["n"] / 100), round(b["value"] * b["n"] / 100)
         pooled = (ka + kb) / (a["n"] + b["n"])
@@ -173,7 +192,20 @@ def test_report_equals_the_recomputation_from_the_exports(
                and r["status"] == "answered"]  # fmt: skip
         _same(report["bot_vs_agent"][segment]["nps"], nps_of(nps), 1e-3)
     by_channel = build_report(store.engine, since=SINCE, until=END, by="channel")["by"]
+    in_period = _in(conv, "opened_at", SINCE, END)
     for channel in ("telegram", "slack"):
+        mine = [c for c in in_period if c["channel"] == channel and c["last_support_intent"]]
+        want = durable_of(mine, END)
+        _same(by_channel[channel]["durable_containment_pct"], want, 1e-3)
+    by_week = build_report(store.engine, since=SINCE, until=END, by="week")["by"]
+    for k in range(4):  # Monday weeks; the period's cut-off (END - 7 days) holds for each
+        lo = SINCE + k * WEEK
+        mine = [c for c in _in(conv, "opened_at", lo, lo + WEEK) if c["last_support_intent"]]
+        got = by_week[lo.date().isoformat()]["durable_containment_pct"]
+        if k < 3:
+            _same(got, durable_of(mine, END), 1e-3)
+        else:  # the last week is not yet known
+            assert got == {"value": None, "n": 0, "ci95": None} and durable_of(mine, END)["n"] == 0
         nps = [int(r["score"]) for r in period if r["channel"] == channel and r["metric"] == "nps"
                and r["status"] == "answered"]  # fmt: skip
         assert len(nps) > 30

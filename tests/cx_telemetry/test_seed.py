@@ -12,7 +12,8 @@ from actions.context import SUPPORT_INTENTS
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Conversation, Handoff, SurveyResponse
 from cx_telemetry.report import build_report
-from cx_telemetry.seed import INTENTS, seed_demo
+from cx_telemetry.seed import seed_demo
+from cx_telemetry.seed_rows import INTENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -42,9 +42,14 @@ class Customer:
         return self._bot()
 
     async def taps(self, title: str) -> list[dict[str, Any]]:
-        """Tap the button starting with ``title`` on the newest keyboard."""
-        params = [c.params for c in self.tg.of("sendMessage") if keyboard(c.params)][-1]
-        button = next(b for b in keyboard(params) if b["text"].startswith(title))
+        """Tap the button starting with ``title`` on the newest keyboard that has one (an order
+        list is followed by "Anything else?", whose buttons are newer)."""
+        params, button = next(
+            (c.params, b)
+            for c in reversed(self.tg.of("sendMessage"))
+            for b in keyboard(c.params)
+            if b["text"].startswith(title)
+        )
         self.lines.append(f"Customer: [taps {button['text']}]")
         update = {
             "update_id": next(_ids),
@@ -109,8 +114,8 @@ async def test_a_customer_who_cannot_find_their_order_number(
     await ann.says("I honestly can't find the number anywhere")
     assert sum("order number" in t and "?" in t for t in ann.texts()) <= asked + 1
     assert not ann.texts()[-2].startswith("That doesn")  # no loop of refusals
-    assert "confirmation e-mail" in " ".join(ann.texts()[-2:])
-    assert ann.texts()[-1] == "Anything else I can help with?"
+    assert "confirmation e-mail" in " ".join(ann.texts()[-2:]), "\n".join(ann.lines)
+    assert ann.texts()[-1] == "Anything else I can help with?", "\n".join(ann.lines)
     await ann.taps("No")
     ann.keep("cannot_find_the_order_number")
 
@@ -221,3 +226,33 @@ async def test_order_context_is_never_assumed_and_numbers_are_used(
     assert not any("What's your order number" in t for t in ann.texts())
     assert ann.texts()[-1] == "Anything else I can help with?"
     ann.keep("order_context")
+
+
+async def test_a_verified_customer_gets_their_orders_as_buttons_until_logging_out(
+    gateway: Running, fake_tg: FakeTelegram, stack: Stack
+) -> None:
+    """Issue #13: verified once (a code to the account's address), a customer is greeted by
+    name, lists their orders, taps one without giving its e-mail, and "log out" ends that."""
+    ben = Customer(gateway, fake_tg, chat=6106)
+    await ben.says("my orders")
+    assert "only list orders in a chat linked to your" in html.unescape(ben.texts()[-2])
+    await ben.says("I want to delete my account")
+    assert "e-mail address of your Brightcart account" in html.unescape(ben.texts()[-1])
+    await ben.says("ben.okafor@example.com")
+    await ben.says(stack.code_for("ben.okafor@example.com"))
+    assert any(t.startswith("Thanks, Ben") for t in ben.texts()[-2:]), ben.lines
+    await ben.taps("No, keep it")
+    assert any("stays as it is" in t for t in ben.texts()[-2:]), ben.lines
+    await ben.says("hi")
+    assert ben.texts()[-1].startswith("Hi Ben, good to see you!"), ben.lines
+    await ben.says("my orders")
+    listed = html.unescape(ben.texts()[-2])
+    assert listed.startswith("Your latest orders:") and "#10002 · shipped" in listed, ben.lines
+    await ben.taps("#10002")
+    assert any("#10002" in t and "on its way" in t for t in ben.texts()[-2:]), ben.lines
+    await ben.says("log out")
+    assert any(t.startswith("Done: this chat is no longer linked") for t in ben.texts()[-2:])
+    await ben.says("where is my order 10002?")
+    asked = html.unescape(ben.texts()[-1])
+    assert asked == "For your privacy, what's the e-mail address on order #10002?", ben.lines
+    ben.keep("verified_customer_orders_and_log_out")

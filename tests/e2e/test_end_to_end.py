@@ -137,3 +137,14 @@ async def test_slack_customer_asks_for_a_refund_in_a_dm(
     )
     blocks = json.dumps(posts(fake_slack)[-1].get("blocks"))
     assert "/affirm" in blocks and "/deny" in blocks
+    # the code made this Slack chat Chloe's: her orders come as buttons, no e-mail asked
+    await send(gateway, event(dm("my orders", user="UCUST")))
+    await wait_for(lambda: said("Your latest orders:"), 60)
+    listing = next(p for p in posts(fake_slack) if "Your latest orders:" in (p.get("text") or ""))
+    values = [
+        element["value"]
+        for block in listing["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    assert '/track_order{"order_id": "10003"}' in values, listing

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from actions.verification.database import VerificationDatabase
 from bot.engine_routing import rendezvous_order
 from bot.state.database import GatewayDatabase
 from cx_telemetry import Settings as TelemetrySettings
@@ -107,6 +108,7 @@ def replicas(tmp_path_factory: pytest.TempPathFactory, tracker_db: str) -> Itera
     )
     TelemetryStore.from_settings(telemetry).migrate()
     GatewayDatabase(telemetry.db_url).migrate()
+    VerificationDatabase(telemetry.db_url).migrate()  # the order e-mail look-ups count guesses
     actions_port = free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
@@ -168,16 +170,18 @@ def test_two_engines_serving_one_conversation_in_turn_keep_its_state(replicas: R
     asked = say(a, sender, "where is my order?")
     assert any("order number" in t.lower() for t in asked), asked
     # the other engine knows the form is waiting for an order number
-    answer = say(b, sender, "10002")
+    email = say(b, sender, "10002")
+    assert any("e-mail address on order #10002" in t for t in email), email
+    answer = say(a, sender, "ben.okafor@example.com")  # the order's e-mail, on the first engine
     assert any("#10002" in t and "is on its way with" in t for t in answer), answer
     assert answer[-1] == "Anything else I can help with?"
     # ... and that it asked "Anything else?": a No starts the survey
-    survey = say(a, sender, "no")
+    survey = say(b, sender, "no")
     assert survey[-1].startswith("How satisfied are you with the help you got today?"), survey
     # the survey goes on across engines: the CSAT tap is followed by the CES question
-    ces = say(b, sender, "csat:4")
+    ces = say(a, sender, "csat:4")
     assert ces[-1].startswith("How much do you agree: Brightcart made it easy"), ces
-    done = say(a, sender, "ces:6")
+    done = say(b, sender, "ces:6")
     assert done[0].startswith("Thank you for your feedback"), done
 
 
@@ -194,6 +198,9 @@ async def test_when_a_conversations_engine_dies_the_other_carries_on(
         replicas.procs[0].send_signal(signal.SIGKILL)  # engine a is gone mid-form
         replicas.procs[0].wait(timeout=10)
         assert await post(gw, message("10002", chat_id=chat)) == 200
+        assert "e-mail address on order #10002" in sent_texts(fake_tg)[-1], sent_texts(fake_tg)
+        email = message("ben.okafor@example.com", chat_id=chat)
+        assert await post(gw, email) == 200
         texts = sent_texts(fake_tg)
         assert any("#10002" in t and "is on its way with" in t for t in texts), texts
         ready = (await gw.client.get("/readyz")).json()

@@ -95,6 +95,9 @@ async def test_a_form_in_progress_continues_after_an_engine_crash(
     assert "order number" in ann.texts()[-1], ann.lines
     engine.restart()
     await ann.says("10002")
+    assert "e-mail address on order #10002" in ann.texts()[-1], ann.lines
+    engine.restart()
+    await ann.says("ben.okafor@example.com")  # the order's e-mail: a look-up needs no code
     answer = " ".join(ann.texts()[-2:])
     assert "is on its way with" in answer and "#10002" in answer, ann.lines
     assert not any("didn't quite get that" in t for t in ann.texts()), ann.lines
@@ -105,6 +108,7 @@ async def test_a_survey_in_progress_records_the_tap_after_an_engine_crash(
 ) -> None:
     ann = Customer(gateway, fake_tg, chat=6302)
     await ann.says("where is my order 10002?")
+    await ann.says("ben.okafor@example.com")
     await ann.taps("No")
     assert ann.texts()[-2] == "Before you go: two quick questions, one tap each.", ann.lines
     engine.restart()

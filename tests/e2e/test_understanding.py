@@ -51,6 +51,8 @@ UNSEEN = {
     "deny": "no, that is not what I meant",
     "bot_challenge": "am I chatting with a machine right now?",
     "out_of_scope": "can you recommend a good pizza place near the station?",
+    "my_orders": "could you list my previous purchases",
+    "forget_me": "I'm on a friend's phone, please unlink me",
 }
 
 
@@ -64,7 +66,7 @@ def _training_texts() -> set[str]:
 
 
 def test_the_messages_are_not_training_examples() -> None:
-    assert set(UNSEEN) >= {"out_of_scope", "greet"} and len(UNSEEN) == 34
+    assert set(UNSEEN) >= {"out_of_scope", "greet"} and len(UNSEEN) == 36
     leaked = [t for t in UNSEEN.values() if t.lower() in _training_texts()]
     assert leaked == []
 
@@ -80,7 +82,7 @@ def test_unseen_messages_get_their_intent(stack: Stack) -> None:
             got = response.json()["intent"]["name"]
             if got != intent:
                 misread[text] = f"{intent} read as {got}"
-    # 34 of 34 on the current data; one slip is tolerated so that a single new example that
+    # 36 of 36 on the current data; one slip is tolerated so that a single new example that
     # moves one borderline message does not fail the build, two are a regression.
     assert len(misread) <= 1, misread
 

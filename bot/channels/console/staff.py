@@ -15,6 +15,7 @@ from typing import TextIO
 
 from bot.channels.console.staff_desk import DESK
 from bot.handoff.cases import CaseRepository
+from bot.handoff.customer import describe
 from bot.handoff.staff import StaffSide
 from bot.handoff.values import Case, StaffAction, StaffMessage
 
@@ -104,6 +105,7 @@ class StaffConsole:
         if case is None:
             return
         self._print(f"-- {self._summary(case)}")
+        self._print(f"   {describe(case.identity)}")
         for line in case.transcript:
             self._print(f"   {line}")
         self.seen[case.handoff_id] = (case.status, len(case.transcript))

@@ -1,10 +1,12 @@
 """Slack, inbound: a bolt ``AsyncApp`` behind ``POST /webhooks/slack``, or Socket Mode.
 
-Events, interactivity and slash commands share one URL. After our body-size and shape checks,
-bolt's Starlette adapter turns the request into a bolt request and bolt's own request
-verification checks the signature (a forged or stale one is answered 403, as on our other
-webhooks). Bolt acks events before our listener runs and we ack actions and commands first
-thing, so Slack has its ack well within 3 s and the engine's work happens after it.
+Events, interactivity and slash commands share one URL. A customer's message (a ``message`` or
+``app_mention`` event callback) is ours alone: its signature is checked as bolt checks it, and
+it is committed to the gateway's inbox, with its dedupe key, before Slack hears 200; the engine's
+work then runs from the inbox, as for Telegram (a database outage answers 503, so Slack retries).
+Everything else goes, after our body-size and shape checks, to bolt's Starlette adapter, whose
+request verification checks the signature (a forged or stale one is answered 403, as on our
+other webhooks); we ack actions and commands first thing, so Slack has its ack well within 3 s.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import parse_qs
 from slack_bolt.adapter.starlette.async_handler import to_async_bolt_request, to_starlette_response
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -24,9 +27,11 @@ from starlette.responses import PlainTextResponse, Response
 from bot.channels.plumbing import Dedupe, InFlight, Receive, press_message
 from bot.channels.slack.format import BUTTON_ACTION, chosen_blocks, press_to_ours, to_ours
 from bot.http import BadRequestBody, parse_json_object, read_body
+from bot.inbox import Inbox
 from bot.messages import ALREADY_ANSWERED, Address, IncomingMessage
 
 log = logging.getLogger(__name__)
+CUSTOMER_EVENTS = frozenset({"message", "app_mention"})
 
 
 def make_bolt_app(client: AsyncWebClient, signing_secret: str | None) -> AsyncApp:
@@ -47,19 +52,24 @@ class SlackChannel:
         app: AsyncApp,
         receive: Receive,
         dedupe: Dedupe,
+        inbox: Inbox,
         signing_secret: str | None,
         app_token: str | None,
         start_text: str,
         max_body_bytes: int,
+        staff_channel: str | None = None,
     ) -> None:
         self.app = app
         self.client: AsyncWebClient = app.client
         self.receive = receive
         self.dedupe = dedupe
+        self.inbox = inbox
         self.signing_secret = signing_secret
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self.app_token = app_token
         self.start_text = start_text
         self.max_body_bytes = max_body_bytes
+        self.staff_channel = staff_channel  # its messages go to the staff desk, through bolt
         self.inflight = InFlight("Slack customer messages")
         self._socket: Any = None
         app.event("message")(self.inflight.tracked(self._on_event))
@@ -87,6 +97,11 @@ class SlackChannel:
             is_json = _parse(body, request.headers.get("content-type", ""))
         except BadRequestBody as exc:
             return exc.response
+        if is_json:
+            envelope = json.loads(body)
+            msg = _customer_message(envelope, None, self.staff_channel)
+            if msg is not None:
+                return await self._event_callback(request, body, envelope, msg)
         bolt = await self.app.async_dispatch(to_async_bolt_request(request, body))
         if bolt.status == 401:  # bolt's request verification: forged or stale
             return PlainTextResponse("forbidden", status_code=403)
@@ -94,13 +109,48 @@ class SlackChannel:
             return Response(status_code=200)  # an event we do not subscribe to: ack, no retry
         return to_starlette_response(bolt)
 
-    async def _on_event(
-        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        event_id = str(body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}")
-        msg = to_ours(event, context.bot_user_id, event_id)
-        if msg is not None and await self.dedupe.first_or_assume(msg.delivery_key):
-            await self.receive(msg)
+    async def _event_callback(
+        self, request: Request, body: bytes, envelope: dict[str, Any], msg: IncomingMessage
+    ) -> Response:
+        """A customer's message: in the inbox before Slack hears 200 (bolt would ack first)."""
+        if self.verifier is None or not self.verifier.is_valid_request(body, request.headers):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            await self.accept(envelope, msg)
+        except Exception:
+            log.exception("inbox unavailable; asking Slack to retry")
+            return PlainTextResponse("try again", status_code=503)
+        return Response(status_code=200)
+
+    async def accept(self, envelope: dict[str, Any], msg: IncomingMessage) -> None:
+        """Commit a customer's message (the event callback ``envelope``) to the inbox; a
+        duplicate changes nothing. Raises ``StateUnavailable`` on an outage."""
+        key = f"slack:{msg.address.sender_id}"  # one engine conversation: one at a time
+        kept = {k: v for k, v in envelope.items() if k != "token"}  # Slack's legacy secret
+        await self.inbox.accept(msg.delivery_key, "slack", key, kept, self.handle)
+
+    async def handle(self, payload: dict[str, Any]) -> None:
+        """An event callback from the inbox (the JSON Slack sent). Never raises."""
+        try:
+            msg = _customer_message(payload, None, self.staff_channel)
+            if msg is not None:
+                await self.receive(msg)
+        except Exception:
+            log.exception("failed to process Slack event %s", payload.get("event_id"))
+
+    async def _on_event(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Socket Mode only (over HTTP the webhook takes these events before bolt): bolt has
+        acked already, so the inbox still gives ordering, dedupe and a resume after a crash;
+        with the database down the message is answered at once rather than lost."""
+        msg = _customer_message(body, context.bot_user_id, self.staff_channel)
+        if msg is None:
+            return
+        try:
+            await self.accept(body, msg)
+        except Exception:
+            log.warning("inbox unavailable; answering Slack event %s now", body.get("event_id"))
+            if await self.dedupe.first_or_assume(msg.delivery_key):
+                await self.receive(msg)
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -148,6 +198,26 @@ class SlackChannel:
         if await self.dedupe.first_or_assume(key):
             address = Address("slack", channel, user, shared_chat=not channel.startswith("D"))
             await self.receive(IncomingMessage(address, self.start_text, key))
+
+
+def _customer_message(
+    envelope: dict[str, Any], bot_user_id: str | None, staff_channel: str | None
+) -> IncomingMessage | None:
+    """The customer's message in an event callback, or ``None`` for anything else (bots, edits,
+    the staff channel, which is the staff desk's). Our own user id is in the callback's
+    ``authorizations`` (bolt's context when it has one)."""
+    event = envelope.get("event")
+    if envelope.get("type") != "event_callback" or not isinstance(event, dict):
+        return None
+    if event.get("type") not in CUSTOMER_EVENTS or event.get("channel") == staff_channel:
+        return None
+    if bot_user_id is None:
+        for authorization in envelope.get("authorizations") or []:
+            if isinstance(authorization, dict) and authorization.get("is_bot"):
+                bot_user_id = str(authorization.get("user_id") or "") or None
+                break
+    event_id = str(envelope.get("event_id") or f"{event.get('channel')}:{event.get('ts')}")
+    return to_ours(event, bot_user_id, event_id)
 
 
 def _parse(body: bytes, content_type: str) -> bool:

@@ -1,7 +1,7 @@
 """Pure translation for the Slack staff desk (no I/O here).
 
 *To theirs*: :func:`card_blocks` renders a handoff case as a Block Kit card (status, customer,
-reason, intents, transcript, buttons) that is updated in place, :func:`thread_texts` the posts
+reason, intents, who the customer is when verified (``staff_customer``), transcript, buttons) that is updated in place, :func:`thread_texts` the posts
 in its thread, and the confirmation asked when someone resolves or returns a case another agent
 claimed. Whatever the customer or a platform wrote is escaped (``bot.channels.slack.markup``),
 and every budget is counted on the escaped text: no field over 2,000 characters, no section over
@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.slack.markup import escape, fit, staff_to_markdown
+from bot.channels.slack.staff_customer import customer_section
 from bot.handoff.values import Case, StaffAction, StaffMessage, agent_display
 
 ACTION = re.compile(r"^handoff_(claim|resolve|return|dismiss|no_survey)(_confirmed)?$")
@@ -88,6 +89,7 @@ def card_blocks(case: Case, now: datetime) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": status_line(case, now)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": customer_section(case)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _transcript(case)}},
     ]
     if case.is_open:

@@ -119,7 +119,7 @@ def test_forget_a_shop_customer_leaves_nothing_in_any_table(
     assert main(["forget", "--customer", "shop:C1001"]) == 0
     assert capsys.readouterr().out.strip() == (
         "removed conversations=3 survey_responses=1 handoffs=1 verification_attempts=4"
-        " clarifications=0 transcripts=0 customer_links=2 timers=1 handoff_cases=2 handoff_actions=2 detractor_alerts=0 verified_chats=2"
+        " clarifications=0 transcripts=0 customer_links=2 timers=1 handoff_cases=2 handoff_actions=2 detractor_alerts=0 inbox=0 verified_chats=2"
         " one_time_codes=2 verification_failures=1 outbox_events=0"
     )
     after = rows_by_table(telemetry)
