@@ -21,7 +21,7 @@ export LOCK_STORE_TYPE ?= in_memory
 export LOCK_STORE_URL ?= localhost
 export LOCK_STORE_PORT ?= 6379
 
-.PHONY: help setup run chat staff train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway clean
+.PHONY: help setup run chat staff train lint test test-unit test-stories validate bench bench-nlu bench-telemetry bench-gateway bench-chaos clean
 
 help:
 	@echo "make run    - set up on first use, train if stale, start engine + actions + gateway"
@@ -29,6 +29,7 @@ help:
 	@echo "make staff  - answer handoffs from make chat in another terminal (the staff desk)"
 	@echo "make test   - lint, type-check, unit/integration tests, data validation, training, story tests"
 	@echo "make bench  - benchmarks (bench-nlu, bench-telemetry, bench-gateway)"
+	@echo "make bench-chaos - 200 customers while the engine, a gateway and the database fail"
 
 setup: $(RASA_VENV)/.installed $(ENCODER)/.source $(APP_VENV)/.installed
 
@@ -93,6 +94,10 @@ bench-telemetry: $(APP_VENV)/.installed
 
 bench-gateway: setup $(MODEL)
 	benchmarks/with_engine.sh $(PY) benchmarks/bench_gateway.py
+
+# 200 customers through two gateways while the engine, a gateway and the database fail (<= 10 min).
+bench-chaos: setup $(MODEL)
+	$(PY) benchmarks/bench_chaos.py $(BENCH_CHAOS_ARGS)
 
 # Engine CPU per message with Rasa as is and with nlu_components/serving.py, per phase of a turn.
 profile-engine: setup $(MODEL)
