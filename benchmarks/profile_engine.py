@@ -2,8 +2,11 @@
 
 Runs the trained model in this process (Rasa's own ``Agent``, the tracker and lock stores of
 ``endpoints.yml``) against a real action server, on the same scripted customer conversations,
-twice: with Rasa's own action-response validation and event lookup (``CX_ENGINE_FAST_PATHS=0``)
-and with ours (``nlu_components/serving.py``). For each it prints the engine's CPU ms per message (the
+three times: as Rasa is (``CX_ENGINE_FAST_PATHS=0``: its own action-response validation, event
+lookup and, on SQLite, rollback journal), with our fast paths (``nlu_components/serving.py``) but
+Rasa's rollback journal, and with everything on (the tracker file writes ahead to a log,
+``nlu_components/sqlite_tracker_store.py``); each variant gets a tracker store of its own, built
+as ``rasa run`` builds it, on a fresh SQLite file by default. For each it prints the engine's CPU ms per message (the
 whole process, every thread, measured without the profiler), then, from a second pass under
 cProfile, ms per message in each phase of a turn and the top cumulative functions.
 
@@ -55,7 +58,9 @@ CONVERSATIONS: list[list[str]] = [
 class Variant:
     name: str
     compiled: bool
+    write_ahead: bool
     cpu_ms: float = 0.0
+    wall_ms: float = 0.0
     messages: int = 0
     profile: cProfile.Profile | None = None
 
@@ -101,7 +106,7 @@ def start_action_server(work: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"the action server did not start; see {work / 'actions.log'}")
 
 
-async def load_agent(model: Path, endpoints_file: Path) -> Any:
+async def load_agent(model: Path, endpoints_file: Path) -> tuple[Any, Any]:
     from rasa.core.agent import load_agent as rasa_load_agent
     from rasa.core.utils import AvailableEndpoints
 
@@ -109,7 +114,7 @@ async def load_agent(model: Path, endpoints_file: Path) -> Any:
     agent = await rasa_load_agent(model_path=str(model), endpoints=endpoints)
     if not agent.is_ready():
         raise SystemExit(f"could not load the model {model}")
-    return agent
+    return agent, endpoints
 
 
 async def converse(agent: Any, run: str) -> int:
@@ -128,26 +133,38 @@ async def converse(agent: Any, run: str) -> int:
     return sent
 
 
-def _set_variant(compiled: bool) -> None:
+def _set_variant(agent: Any, endpoints: Any, variant: Variant) -> None:
+    """The variant's fast paths, and a tracker store of its own built as ``rasa run`` builds it
+    (the switch is read when the store is built)."""
+    from rasa.core.tracker_store import FailSafeTrackerStore, TrackerStore
+
     from nlu_components import serving
 
-    if compiled:
+    if variant.write_ahead:
+        os.environ.pop(serving.SWITCH, None)
+    else:
+        os.environ[serving.SWITCH] = "0"
+    store = FailSafeTrackerStore(TrackerStore.create(endpoints.tracker_store, agent.domain))
+    agent.tracker_store = agent.processor.tracker_store = store
+    if variant.compiled:
         os.environ.pop(serving.SWITCH, None)
         serving.install()
     else:
         serving.uninstall()
 
 
-async def measure(agent: Any, variant: Variant, rounds: int) -> None:
+async def measure(agent: Any, endpoints: Any, variant: Variant, rounds: int) -> None:
     """CPU ms per message without the profiler, then one profiled pass."""
-    _set_variant(variant.compiled)
+    _set_variant(agent, endpoints, variant)
     await converse(agent, f"warm-{variant.name}-{uuid.uuid4().hex[:6]}")
-    cpu = 0.0
+    cpu = wall = 0.0
     for _ in range(rounds):
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         variant.messages += await converse(agent, uuid.uuid4().hex[:8])
         cpu += time.process_time() - t0
+        wall += time.perf_counter() - w0
     variant.cpu_ms = cpu / variant.messages * 1000
+    variant.wall_ms = wall / variant.messages * 1000
     variant.profile = cProfile.Profile()
     variant.profile.enable()
     await converse(agent, uuid.uuid4().hex[:8])
@@ -173,6 +190,8 @@ def _phases() -> list[tuple[str, list[Callable[..., Any]]]]:
         ("    request body (tracker.current_state)", [DialogueStateTracker.current_state]),
         ("  tracker store (get_tracker + save_tracker)",
          [MessageProcessor.get_tracker, MessageProcessor.save_tracker]),
+        ("    reading the tracker (get_tracker)", [MessageProcessor.get_tracker]),
+        ("    saving it (save_tracker)", [MessageProcessor.save_tracker]),
     ]  # fmt: skip
 
 
@@ -209,12 +228,13 @@ def figure(variants: list[Variant], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(5, 3))
     bars = ax.bar([v.name for v in variants], [v.cpu_ms for v in variants],
-                  color=["#b0b0b0", "#2a7ab9"])  # fmt: skip
+                  color=["#b0b0b0", "#7fb0d8", "#2a7ab9"][-len(variants) :])  # fmt: skip
     ax.bar_label(bars, fmt="%.1f ms")
     ax.set_ylim(0, max(v.cpu_ms for v in variants) * 1.2)
     ax.set_ylabel("engine CPU ms per customer message")
     ax.set_title("Engine CPU per message, one run")
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
 
 
@@ -239,15 +259,20 @@ async def main() -> int:
         actions, url = start_action_server(Path(tmp))
         os.environ["ACTION_ENDPOINT_URL"] = url
         # endpoints.yml's stores as `make run` has them, unless the environment says otherwise
+        own_file = "TRACKER_STORE_URL" not in os.environ
         os.environ.setdefault("TRACKER_STORE_URL", f"sqlite:///{tmp}/trackers.sqlite3")
         for name, default in (("LOCK_STORE_TYPE", "in_memory"), ("LOCK_STORE_URL", "localhost"),
                               ("LOCK_STORE_PORT", "6379")):  # fmt: skip
             os.environ.setdefault(name, default)
         try:
-            agent = await load_agent(args.model, args.endpoints)
-            variants = [Variant("rasa as is", False), Variant("fast paths", True)]
-            for variant in variants:
-                await measure(agent, variant, args.rounds)
+            agent, endpoints = await load_agent(args.model, args.endpoints)
+            variants = [Variant("rasa as is", False, False),
+                        Variant("fast paths", True, False),
+                        Variant("fast paths + WAL", True, True)]  # fmt: skip
+            for n, variant in enumerate(variants):
+                if own_file and endpoints.tracker_store is not None:
+                    endpoints.tracker_store.url = f"sqlite:///{tmp}/trackers-{n}.sqlite3"
+                await measure(agent, endpoints, variant, args.rounds)
         finally:
             actions.terminate()
             actions.wait(timeout=10)
@@ -256,7 +281,8 @@ async def main() -> int:
     print(f"engine CPU per customer message ({len(CONVERSATIONS)} conversations, {n} messages,"
           f" {args.rounds} timed rounds each; process CPU, all threads, no profiler)")  # fmt: skip
     for v in variants:
-        print(f"  {v.name:<20} {v.cpu_ms:7.1f} ms   (n={v.messages})")
+        print(f"  {v.name:<20} {v.cpu_ms:7.1f} ms   (n={v.messages}; wall time, action server"
+              f" included: {v.wall_ms:.1f} ms)")  # fmt: skip
     print("\nms per message by phase (cProfile, one pass; includes the profiler's overhead)")
     print(f"  {'phase':<52}" + "".join(f"{v.name:>22}" for v in variants))
     for label, functions in _phases():
