@@ -5,6 +5,7 @@ its answers wait in the outbox and land on the real conversation; it is never as
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from actions import context
+from actions.support import ActionNoteAnswer
 from actions.survey import ActionStartSurvey
 from actions.survey_answer import ActionSurveyAnswer
 from cx_telemetry import TelemetryStore
@@ -126,3 +128,20 @@ async def test_an_unknown_conversation_id_gets_the_survey(store: TelemetryStore)
     said = await start(chat)
     assert said[1] == CSAT_QUESTION
     assert (await answer(chat, "csat:5"))[0].startswith("How much do you agree")
+
+
+async def test_cooldown_counts_this_chats_surveys_while_telemetry_is_down(
+    store: TelemetryStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from .test_survey import hygiene
+
+    hygiene(monkeypatch, tmp_path, cooldown_days=30)
+    chat = await finished_support_chat(store)
+    with telemetry_down(monkeypatch, tmp_path):
+        await start(chat)
+        await answer(chat, "csat:5")
+        await answer(chat, "ces:7")
+        for event in chat.events:  # Rasa stamps every event; the survey began an hour ago
+            event["timestamp"] = event.get("timestamp") or time.time() - 3600
+        await run(ActionNoteAnswer(), chat.tracker("where is my refund", "track_refund"))
+        assert await start(chat) == [GOODBYE]  # a new question, but surveyed lately
