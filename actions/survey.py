@@ -16,6 +16,11 @@ from rasa_sdk.types import DomainDict
 from actions.context import conversation_id, latest_intent, survey_config, telemetry
 from actions.survey_config import MetricDefinition, SurveyConfig
 from actions.survey_hygiene import nps_due, reason_not_to_survey
+from actions.survey_unread import (
+    asked_since_last_question,
+    eligible_unread,
+    reason_not_to_survey_unread,
+)
 from contract import HANDOFF_RESOLVED_INTENT, survey_payload
 from cx_telemetry import ConversationInfo, best_effort
 
@@ -105,17 +110,19 @@ class ActionStartSurvey(Action):
             best_effort("close", store.close_conversation, cid)
             return end_slots()
         info = best_effort("conversation lookup", store.get_conversation, cid)
-        eligible = (
-            info is not None
-            and (info.support_intents or trigger == HANDOFF_RESOLVED_INTENT)
-            and not info.survey_started
-            and not info.handoff_open
-        )
-        withheld = (
-            reason_not_to_survey(config, info, store.last_surveyed_at)
-            if eligible and info is not None
-            else None
-        )
+        if info is None:  # database down, or an outage alias not replayed yet: fail open
+            eligible = eligible_unread(tracker, trigger)
+            withheld = reason_not_to_survey_unread(config, tracker, cid) if eligible else None
+        else:
+            eligible = (
+                bool(info.support_intents or trigger == HANDOFF_RESOLVED_INTENT)
+                and not info.survey_started
+                and not info.handoff_open
+                and (trigger == HANDOFF_RESOLVED_INTENT or not asked_since_last_question(tracker))
+            )
+            withheld = (
+                reason_not_to_survey(config, info, store.last_surveyed_at) if eligible else None
+            )
         if withheld is not None:
             best_effort("survey not asked", store.survey_not_asked, cid, withheld)
         if not eligible or withheld is not None:
@@ -129,7 +136,6 @@ class ActionStartSurvey(Action):
             ("agent", _agent(tracker)) if trigger == HANDOFF_RESOLVED_INTENT else ("bot", None)
         )
         first = config.metrics[0]
-        assert info is not None  # eligible
         with_nps = nps_due(config, info, store.last_surveyed_at)
         dispatcher.utter_message(text=config.text("intro_with_nps" if with_nps else "intro"))
         ask_and_record(dispatcher, tracker, config, cid, first, segment, agent, info)
