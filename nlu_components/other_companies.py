@@ -11,15 +11,17 @@ The list is written by hand for this project. It leaves out on purpose:
 * the carriers that deliver our parcels (DHL, UPS, DPD, Royal Mail: actions/demo_seed.py) and
   the payment methods we accept (Visa, Mastercard, American Express, PayPal, Apple Pay, Google
   Pay, Klarna: the check_payment_methods answer in domain.yml), which are ours to talk about;
-* Google, Apple and Facebook (sign-in with them is an account question: data/nlu/account.yml)
-  and the social networks where our customer service answers (contact.yml);
+* Google, Apple and Facebook: signing in with them is an account question (data/nlu/account.yml);
 * names that are also ordinary words or first names ("Next", "Target", "Wish", "Chase",
   "Boots", "Three", "Bolt", "Wise", "Sky", "Orange", "Otto"), which would catch our own
   customers' messages.
 
 Matching is whole words or phrases, case-insensitive, with or without a possessive "'s"
-("Amazon's", "Tesco's"); a name right after "pay with"/"pay by"/"accept" is a question about
-how to pay us ("can I pay with Revolut?") and does not count.
+("Amazon's", "Tesco's"). A name right after "pay with"/"pay by"/"accept" is a question about
+how to pay us ("can I pay with Revolut?"), and one right after "your" is ours ("I saw it in
+your Instagram ad"): neither counts. Questions about our carriers and contact channels
+("FedEx or only the national post?", "reachable on WhatsApp?") are left alone by the
+component's ``keep_intents``.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ OTHER_COMPANIES: tuple[str, ...] = (
     "youtube premium", "apple music", "apple tv", "hbo", "audible", "deezer", "dazn",
     "paramount+", "crunchyroll", "twitch", "xbox", "playstation", "nintendo", "epic games",
     "dropbox", "tinder", "duolingo", "peloton", "tiktok",
-    "snapchat", "whatsapp", "linkedin", "reddit",
+    "snapchat", "whatsapp", "twitter", "instagram", "linkedin", "reddit", "pinterest",
     # Delivery services we don't use (ours: DHL, UPS, DPD, Royal Mail)
     "fedex", "usps", "evri", "hermes", "yodel", "gls", "inpost", "amazon logistics",
     "canada post", "australia post", "postnl", "la poste",
@@ -67,8 +69,11 @@ OTHER_COMPANIES: tuple[str, ...] = (
     "admiral", "aviva",
 )  # fmt: skip
 
-# A name right after these words is a question about paying us with it.
-_PAYING_WITH = r"(?:pay|paying|paid|payment|checkout|check\s+out)\s+(?:with|by|via|using|through)|accept|accepts|take|takes|support|supports"
+# A name right after these words is a question about paying us with it, or our own page.
+_PAYING_WITH = (
+    r"(?<!\w)(?:(?:pay|paying|paid|payment|checkout|check\s+out)\s+(?:with|by|via|using|through)"
+    r"(?:\s+an?|\s+my)?|your|accept|accepts|take|takes|support|supports)\s+$"
+)
 
 
 def _pattern(name: str) -> str:
@@ -81,7 +86,7 @@ _COMPANY = re.compile(
     r"(?<![\w&.+-])(?:" + "|".join(_pattern(n) for n in _NAMES) + r")(?:'s|')?(?![\w&+]|\.\w)",
     re.IGNORECASE,
 )
-_PAID_WITH = re.compile(r"(?:" + _PAYING_WITH + r")\s+(?:an?\s+|my\s+)?$", re.IGNORECASE)
+_PAID_WITH = re.compile(_PAYING_WITH, re.IGNORECASE)
 _OURS = re.compile(r"(?<!\w)" + OUR_NAME + r"(?!\w)", re.IGNORECASE)
 
 

@@ -32,6 +32,9 @@ RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
         ("the Tesco's delivery came without the milk", "tesco"),
         ("my Sainsbury's order is missing", "sainsbury"),
         ("cancel my netflix subscription", "netflix"),
+        ("change my email on my Twitter account", "twitter"),
+        ("I had to take my Amazon parcel back to the post office", "amazon"),
+        ("delete my Snapchat account", "snapchat"),
         ("my H&M order never came", "h&m"),
         ("my AT&T bill is wrong", "at&t"),
         ("Disney+ charged me twice", "disney+"),
@@ -62,6 +65,9 @@ def test_another_company_is_recognised(text: str, company: str) -> None:
         # paying us with a bank's card
         "can I pay with Revolut?",
         "do you accept Monzo cards",
+        "I paid with my Revolut card and the order vanished",
+        # our own pages
+        "I saw a board game in your Instagram ad and want to order it",
         # ordinary support messages and names of people
         "cancel my order please",
         "close my account",
