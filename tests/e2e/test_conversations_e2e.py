@@ -120,6 +120,23 @@ async def test_a_customer_who_cannot_find_their_order_number(
     ann.keep("cannot_find_the_order_number")
 
 
+async def test_another_companys_order_gets_what_i_can_do_and_no_form(
+    gateway: Running, fake_tg: FakeTelegram
+) -> None:
+    """Issue #10 item 5: another company's order or account is off-topic, then ours still works."""
+    ann = Customer(gateway, fake_tg, chat=6108)
+    for text in ("cancel my Just Eat order, it's taking ages", "close my Revolut account please"):
+        await ann.says(text)
+        reply = html.unescape(ann.texts()[-1])
+        assert reply.startswith("I'm afraid I can't help with that"), "\n".join(ann.lines)
+        assert not any("order number" in t or "e-mail" in t for t in ann.texts()), ann.lines
+    await ann.says("cancel order 10001")
+    assert html.unescape(ann.texts()[-1]) == (
+        "For your privacy, what's the e-mail address on order #10001?"
+    ), ann.lines
+    ann.keep("another_companys_order")
+
+
 async def test_a_cancel_with_confirmation(
     gateway: Running, fake_tg: FakeTelegram, stack: Stack
 ) -> None:
