@@ -81,28 +81,35 @@ class Inbox:
 
     async def _keep_leased(self, item: InboxItem) -> None:
         """A slow engine must not make another gateway think we died: renew the lease while
-        the row is being worked on."""
+        the row is being worked on. After a failed renewal (the database is down) retry every
+        second, so that when it returns we renew well inside the grace period another gateway
+        gives us (:meth:`InboxStore.claim_waiting`) before it may take the row."""
         every = self.store.lease.total_seconds() / 3
+        wait = every
         while True:
-            await asyncio.sleep(every)
+            await asyncio.sleep(wait)
             try:
                 await self.threads.write(self.store.extend, item, self.clock())
+                wait = every
             except Exception:
                 log.warning("could not renew the lease of inbox row %s", item.id)
+                wait = min(every, 1.0)
 
     async def _finish(self, item: InboxItem) -> InboxItem | None:
-        # The reply is out: a lost "done" only means a duplicate after the lease, so retry it
-        # for a while rather than give up at once.
+        """Delete the handled row (and lease its conversation's next one). The reply is out, so
+        retry until the database answers, however long the outage: a row left behind is
+        answered again by another gateway. Retries are at most ``lease / 3`` apart, so once the
+        database is back we delete the row inside the grace period another gateway gives our
+        run-out lease (:meth:`InboxStore.claim_waiting`)."""
         delay = 0.5
-        for _ in range(8):
+        cap = max(0.1, min(10.0, self.store.lease.total_seconds() / 3))
+        while True:
             try:
                 return await self.threads.write(self.store.finish_and_next, item, self.clock())
             except Exception:
                 log.warning("could not mark inbox row %s done; retrying", item.id)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        log.error("inbox row %s stays leased; another gateway will redo it", item.id)
-        return None
+                delay = min(delay * 2, cap)
 
     async def depth(self) -> int:
         return await self.threads.read(self.store.depth)

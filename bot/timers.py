@@ -52,15 +52,31 @@ class TimerWorker:
         scheduled during a database outage are put in place first."""
         await self.deferred.replay()
         now = now or self.clock()
-        due = await self.threads.write(
-            self.timers.claim_due, now=now, owner=self.owner, limit=self.batch
-        )
-        self.stats.timers_fired.inc(len(due))
-        self.stats.timers_late.inc(sum(now - t.due_at > LATE_AFTER for t in due))
-        # Kept messages replay in the order customers wrote them.
-        for timer in sorted(due, key=lambda t: str(t.payload.get("received_at", ""))):
-            await self._fire(timer)
-        return len(due)
+        # One conversation's timers at a time: a gateway holds only what it fires now, so if
+        # it dies mid-way (a long replay of kept messages), other gateways fire the rest at
+        # their next poll instead of after the claim lease (``CLAIM_LEASE``). Each
+        # conversation once per run: a timer a handler reschedules waits for the next poll.
+        done: set[str] = set()
+        fired = 0
+        while fired < self.batch:
+            due = await self.threads.write(
+                self.timers.claim_due,
+                now=now,
+                owner=self.owner,
+                limit=self.batch - fired,
+                one_conversation=True,
+                skip=frozenset(done),
+            )
+            if not due:
+                break
+            done.update(t.conversation_id for t in due)
+            fired += len(due)
+            self.stats.timers_fired.inc(len(due))
+            self.stats.timers_late.inc(sum(now - t.due_at > LATE_AFTER for t in due))
+            # Kept messages replay in the order customers wrote them.
+            for timer in sorted(due, key=lambda t: str(t.payload.get("received_at", ""))):
+                await self._fire(timer)
+        return fired
 
     def _handler(self, kind: str) -> TimerHandler | None:
         if kind in self.handlers:

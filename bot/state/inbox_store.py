@@ -1,7 +1,7 @@
 """The inbox in the gateway's database: an accepted delivery is one row, written in the same
 transaction as its dedupe key, so a 200 to the platform means the work is durable. A gateway
 leases a row while it works on it; when the lease runs out (the gateway died), any gateway takes
-the row over. Only the oldest row of a conversation is ever leased, so one conversation's
+the row over, after a grace period (see :meth:`InboxStore.claim_waiting`). Only the oldest row of a conversation is ever leased, so one conversation's
 messages are handled one at a time, in the order they arrived."""
 
 from __future__ import annotations
@@ -42,10 +42,13 @@ class Accepted:
 class InboxStore:
     """Every call raises ``StateUnavailable`` when the database is down."""
 
-    def __init__(self, db: GatewayDatabase, owner: str, lease: timedelta) -> None:
+    def __init__(
+        self, db: GatewayDatabase, owner: str, lease: timedelta, grace: timedelta | None = None
+    ) -> None:
         self.db = db
         self.owner = owner
         self.lease = lease
+        self.grace = lease if grace is None else grace
 
     def accept(
         self,
@@ -95,9 +98,33 @@ class InboxStore:
 
     def claim_waiting(self, now: datetime, limit: int = 20) -> list[InboxItem]:
         """Lease the oldest row of each conversation that nobody holds: never leased (its
-        accepting gateway could not) or leased by a gateway whose lease ran out."""
+        accepting gateway could not) or leased by a gateway whose lease ran out *and* that did
+        not come back during a grace period.
+
+        A lease also runs out while the database is down, though its holder is alive and only
+        waiting to renew it or to delete the row it has answered. So the first poll that sees
+        a lease run out does not take the row: it marks the holder stale (``claimed_by`` gets
+        the ``?`` prefix) and gives it ``grace`` more, counted from now, when the database is
+        reachable again. A live holder renews (:meth:`extend`, which clears the mark) or
+        deletes the row well within it (it retries at least every ``lease / 3``); only a row
+        still marked when the grace is over is taken. A dead gateway's rows thus resume after
+        lease + grace instead of lease."""
 
         def write(s: Session) -> list[InboxItem]:
+            ran_out = s.execute(
+                select(InboxRow.id, InboxRow.claimed_by).where(
+                    InboxRow.claimed_by.is_not(None),
+                    InboxRow.claimed_by.not_like(f"{STALE}%"),
+                    InboxRow.claimed_until < now,
+                )
+            ).all()
+            for row_id, holder in ran_out:
+                s.execute(
+                    update(InboxRow)
+                    .where(InboxRow.id == row_id, InboxRow.claimed_by == holder)
+                    .values(claimed_by=f"{STALE}{holder}"[:64], claimed_until=now + self.grace)
+                    .execution_options(synchronize_session=False)
+                )
             ids = s.scalars(
                 select(InboxRow.id)
                 .where(_free(now), _oldest_of_its_conversation())
@@ -110,13 +137,15 @@ class InboxStore:
         return self.db.run(write)
 
     def extend(self, item: InboxItem, now: datetime) -> bool:
-        """Renew our lease on a row still being worked on; False if it is no longer ours."""
+        """Renew our lease on a row still being worked on (also in its grace period, which
+        this ends); False if it is no longer ours."""
 
         def write(s: Session) -> bool:
+            ours = (self.owner, f"{STALE}{self.owner}"[:64])
             result = s.execute(
                 update(InboxRow)
-                .where(InboxRow.id == item.id, InboxRow.claimed_by == self.owner)
-                .values(claimed_until=now + self.lease)
+                .where(InboxRow.id == item.id, InboxRow.claimed_by.in_(ours))
+                .values(claimed_by=self.owner, claimed_until=now + self.lease)
             )
             return bool(getattr(result, "rowcount", 0))
 
@@ -139,8 +168,19 @@ def _lock_conversation(s: Session, conversation_key: str) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": conversation_key})
 
 
+STALE = "?"
+"""``claimed_by`` prefix of a row whose lease ran out: its holder is in its grace period."""
+
+
 def _free(now: datetime) -> ColumnElement[bool]:
-    return or_(InboxRow.claimed_until.is_(None), InboxRow.claimed_until < now)
+    """Never leased, or the holder's lease and then its grace period ran out."""
+    return or_(
+        InboxRow.claimed_until.is_(None),
+        and_(
+            InboxRow.claimed_until < now,
+            or_(InboxRow.claimed_by.is_(None), InboxRow.claimed_by.like(f"{STALE}%")),
+        ),
+    )
 
 
 def _oldest_of_its_conversation() -> ColumnElement[bool]:

@@ -4,6 +4,7 @@ handed to exactly one gateway (a conditional ``UPDATE`` per claim) even with sev
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,11 +109,21 @@ class TimerStore:
         return self.db.run(write)
 
     def claim_due(
-        self, now: datetime | None = None, owner: str = "gateway", limit: int = 50
+        self,
+        now: datetime | None = None,
+        owner: str = "gateway",
+        limit: int = 50,
+        one_conversation: bool = False,
+        skip: Collection[str] = (),
     ) -> list[Timer]:
         """Claim up to ``limit`` timers due at ``now``: unclaimed, or claimed longer than the
-        lease ago by a gateway that never completed them."""
-        return self.db.run(lambda s: _claim_due(s, now or utcnow(), owner, limit))
+        lease ago by a gateway that never completed them. ``one_conversation``: only the due
+        timers of one conversation (the one whose timer is due first, not in ``skip``), so a
+        gateway holds no more than it fires now and, if it dies, only those wait out the
+        lease (:class:`bot.timers.TimerWorker`)."""
+        return self.db.run(
+            lambda s: _claim_due(s, now or utcnow(), owner, limit, one_conversation, skip)
+        )
 
     def complete(self, timer_id: str) -> bool:
         """Delete a fired timer; True if it still existed (it was not moved meanwhile)."""
@@ -152,14 +163,26 @@ def _schedule(
     return new_id
 
 
-def _claim_due(s: Session, now: datetime, owner: str, limit: int) -> list[Timer]:
+def _claim_due(
+    s: Session, now: datetime, owner: str, limit: int, one_conversation: bool, skip: Collection[str]
+) -> list[Timer]:
     stale = now - CLAIM_LEASE
     claimable = or_(TimerRow.claimed_by.is_(None), TimerRow.claimed_at < stale)
+    due = [TimerRow.due_at <= now, claimable]
+    if skip:
+        due.append(TimerRow.conversation_id.not_in(list(skip)))
+    if one_conversation:
+        first = s.scalar(
+            select(TimerRow.conversation_id).where(*due).order_by(TimerRow.due_at).limit(1)
+        )
+        if first is None:
+            return []
+        due.append(TimerRow.conversation_id == first)
     rows = s.execute(
         select(
             TimerRow.id, TimerRow.kind, TimerRow.conversation_id, TimerRow.due_at, TimerRow.payload
         )
-        .where(TimerRow.due_at <= now, claimable)
+        .where(*due)
         .order_by(TimerRow.due_at)
         .limit(limit)
     ).all()

@@ -78,7 +78,8 @@ async def test_a_row_left_by_a_dead_gateway_is_answered_by_the_worker(
     gw: Running, fake_slack: FakeSlack, fake_rasa: FakeRasa
 ) -> None:
     """The row is committed and its gateway never works on it (it died after the 200): the
-    inbox worker of any gateway picks it up once the lease is over, and answers it once."""
+    inbox worker of any gateway picks it up once the lease and a grace period as long are over,
+    and answers it once."""
     services = gw.services
     assert services.slack is not None
     store = services.inbox.store
@@ -96,6 +97,8 @@ async def test_a_row_left_by_a_dead_gateway_is_answered_by_the_worker(
     assert await services.inbox_worker.run_once() == 0  # the lease still runs
     later = services.inbox.clock
     services.inbox.clock = lambda: later() + store.lease * 2
+    assert await services.inbox_worker.run_once() == 0  # its holder's grace period begins
+    services.inbox.clock = lambda: later() + store.lease * 4
     assert await services.inbox_worker.run_once() == 1
     await wait_for(lambda: len(answers(fake_slack, "still there?")) == 1)
     await services.inbox.drain(5)

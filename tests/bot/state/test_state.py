@@ -85,12 +85,45 @@ def test_inbox_rows_of_one_chat_in_order_and_a_dead_gateways_rows_resumed(
     other = b.accept("telegram:update:3", "telegram", "telegram:43", {"n": 3}, T0)
     assert other.item is not None  # another chat does not wait
     assert b.claim_waiting(T0 + timedelta(seconds=10)) == []  # gw-a holds update 1
-    resumed = b.claim_waiting(T0 + lease + timedelta(seconds=1))  # gw-a died
+    assert b.claim_waiting(T0 + lease + timedelta(seconds=1)) == []  # gw-a's grace begins
+    resumed = b.claim_waiting(T0 + lease * 2 + timedelta(seconds=2))  # gw-a died
     assert [i.payload for i in resumed] == [{"n": 1}, {"n": 3}]
-    nxt = b.finish_and_next(resumed[0], T0 + lease + timedelta(seconds=2))
+    nxt = b.finish_and_next(resumed[0], T0 + lease * 2 + timedelta(seconds=3))
     assert nxt is not None and nxt.payload == {"n": 2}
-    assert b.finish_and_next(nxt, T0 + lease + timedelta(seconds=3)) is None
+    assert b.finish_and_next(nxt, T0 + lease * 2 + timedelta(seconds=4)) is None
     assert b.depth() == 1
+
+
+def test_an_answered_update_whose_lease_ran_out_during_an_outage_is_not_run_again(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    """gw-a answered, then could not delete the row: the database was down longer than the
+    lease. When it returns, gw-b's poll comes first; it must leave gw-a time to finish."""
+    lease = timedelta(seconds=90)
+    a, b = InboxStore(state_db, "gw-a", lease), InboxStore(second_db, "gw-b", lease)
+    item = a.accept("telegram:update:1", "telegram", "telegram:42", {"n": 1}, T0).item
+    assert item is not None
+    back = T0 + lease * 5  # the outage is over
+    assert b.claim_waiting(back) == []
+    assert b.claim_waiting(back + lease / 2) == []
+    assert a.finish_and_next(item, back + timedelta(seconds=10)) is None  # gw-a's retry
+    assert b.claim_waiting(back + lease * 3) == []
+    assert b.depth() == 0
+
+
+def test_a_lease_renewed_after_an_outage_keeps_the_row(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    lease = timedelta(seconds=90)
+    a, b = InboxStore(state_db, "gw-a", lease), InboxStore(second_db, "gw-b", lease)
+    item = a.accept("telegram:update:1", "telegram", "telegram:42", {"n": 1}, T0).item
+    assert item is not None
+    back = T0 + lease * 5
+    assert b.claim_waiting(back) == []
+    assert a.extend(item, back + timedelta(seconds=1)) is True  # gw-a still thinking
+    assert b.claim_waiting(back + lease) == []  # the renewed lease holds
+    assert b.claim_waiting(back + lease * 2 + timedelta(seconds=2)) == []  # a fresh grace
+    assert len(b.claim_waiting(back + lease * 4)) == 1  # gw-a died meanwhile
 
 
 def test_cancel_timer(store: TimerStore) -> None:
