@@ -54,6 +54,7 @@ class Pipeline:
             self.stats.engine_unavailable.inc()
             await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
             await self.kept.keep(msg, cid)
+            await self.idle.schedule(msg.address, cid)  # the customer did speak: not idle
         except EngineError as exc:
             log.error("engine error for %s: %s", msg.address.channel, exc)
             self.stats.engine_errors.inc()
