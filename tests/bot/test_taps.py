@@ -167,3 +167,23 @@ async def test_a_tap_kept_while_the_engine_was_down_reaches_it_before_the_idle_t
     # the idle timer counts from the replayed tap's answer
     await gw.services.timers.run_once(later + timedelta(minutes=16))
     assert len(fake_rasa.of("trigger_intent")) == 1
+
+
+async def test_a_kept_tap_is_recorded_when_the_engine_comes_back_without_the_survey(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: SurveyEngine, store: TelemetryStore
+) -> None:
+    """The replay of a kept tap takes the live tap's path: the engine came back without its
+    state, and the rating telemetry waits for is still recorded."""
+    assert await post(gw, message("hello", chat_id=44)) == 200
+    cid = store.open_conversation(channel="telegram", customer_id="telegram:44")
+    store.survey_asked(cid, metric="csat")
+    fake_rasa.survey_active["telegram:44"] = True
+    fake_rasa.down = True
+    assert await post(gw, tap("csat:5", message_id=706, chat_id=44)) == 200
+    assert sent_texts(fake_tg)[-1] == APOLOGY
+    fake_rasa.down = False
+    fake_rasa.survey_active["telegram:44"] = False  # back, but it forgot the survey
+    await gw.services.timers.run_once(datetime.now(timezone.utc) + timedelta(seconds=5))
+    assert sent_texts(fake_tg)[-1] == "Already got it, thanks!"
+    rows = store.run(lambda s: s.execute(select(SurveyResponse.score, SurveyResponse.status)).all())
+    assert [tuple(r) for r in rows] == [(5, "answered")]
