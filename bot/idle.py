@@ -17,7 +17,7 @@ from bot.messages import Address
 from bot.state.timer_store import Timer
 from bot.telemetry import Telemetry, replies_text
 from bot.timer_outbox import DurableTimers
-from contract import IDLE_INTENT, IDLE_TIMER
+from contract import IDLE_INTENT, IDLE_TIMER, REPLAY_TIMER_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class IdleTimers:
         info = await self.telemetry.conversation(cid)
         if info is not None and (info.closed_at or info.handoff_open):
             return
+        if await self._message_kept(cid):  # the customer spoke; the engine has not heard yet
+            await self.schedule(payload["address"], cid, delay=self.retry_after)
+            return
         try:
             replies = await self.engine.trigger_intent(address.sender_id, IDLE_INTENT)
         except EngineUnavailable as exc:
@@ -71,3 +74,15 @@ class IdleTimers:
         if replies:
             await self.telemetry.note_turn(cid, "bot", replies_text(replies))
         self.stats.idle_triggered.inc()
+
+    async def _message_kept(self, cid: str) -> bool:
+        """True while a message of the conversation, kept for a down engine, waits for its
+        replay: it is customer activity, and a survey ended now would lose a kept rating.
+        Unknown (the database is down) counts as none."""
+        try:
+            return await self.timers.threads.read(
+                self.timers.timers.waiting_for, REPLAY_TIMER_PREFIX, cid
+            )
+        except Exception as exc:
+            log.warning("could not look for kept messages before an idle timer: %s", exc)
+            return False

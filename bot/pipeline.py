@@ -54,6 +54,7 @@ class Pipeline:
             self.stats.engine_unavailable.inc()
             await self.delivery.deliver(msg.address, [text_reply(APOLOGY)])
             await self.kept.keep(msg, cid)
+            await self.idle.schedule(msg.address, cid)  # the customer did speak: not idle
         except EngineError as exc:
             log.error("engine error for %s: %s", msg.address.channel, exc)
             self.stats.engine_errors.inc()
@@ -67,10 +68,15 @@ class Pipeline:
         payload = timer.payload
         address = Address.from_payload(payload["address"])
         cid = payload.get("conversation_id")
+        text = str(payload["text"])
         try:
-            await self._answer(
-                address, str(payload["text"]), str(payload.get("locale") or "en"), cid
-            )
+            # A kept survey tap takes the live tap's path: a survey the engine no longer runs
+            # still gets the rating telemetry waits for.
+            kept = IncomingMessage(address, text, str(payload.get("delivery_key") or ""))
+            if await self.survey_taps.late(kept):
+                self.stats.messages_replayed.inc()
+                return
+            await self._answer(address, text, str(payload.get("locale") or "en"), cid)
             self.stats.messages_replayed.inc()
         except EngineUnavailable:
             attempt = int(payload.get("attempt", 0)) + 1

@@ -30,10 +30,14 @@ class Dedupe:
         webhook answers 503 and the platform delivers again later."""
         return await self.threads.write(self.keys.first_delivery, key)
 
-    async def first_or_assume(self, key: str) -> bool:
+    async def first_or_assume(self, key: str, claimant: str | None = None) -> bool:
         """After the platform has its answer (it will not deliver again): on an outage the
-        delivery is processed anyway; a rare duplicate beats a lost message."""
+        delivery is processed anyway; a rare duplicate beats a lost message. With
+        ``claimant`` (the delivery that claims ``key``, e.g. a keyboard), the same claimant
+        is first again: a gateway resuming a killed one's inbox row is not a second tap."""
         try:
+            if claimant is not None:
+                return await self.threads.write(self.keys.first_claim, key, claimant)
             return await self.threads.write(self.keys.first_delivery, key)
         except Exception:
             log.exception("dedupe store unavailable; processing %s anyway", key)

@@ -80,6 +80,21 @@ class TimerStore:
             )
         )
 
+    def waiting_for(self, kind_prefix: str, conversation_id: str) -> bool:
+        """True when the conversation has a timer whose kind starts with ``kind_prefix``
+        (fired or not)."""
+        found = self.db.read(
+            lambda s: s.scalar(
+                select(TimerRow.id)
+                .where(
+                    TimerRow.kind.startswith(kind_prefix),
+                    TimerRow.conversation_id == conversation_id,
+                )
+                .limit(1)
+            )
+        )
+        return found is not None
+
     def due(self, now: datetime) -> int:
         """How many timers were due by ``now`` and are not done yet (being fired or waiting)."""
         return int(

@@ -25,6 +25,7 @@ from cx_telemetry import TelemetryStore
 from tests.bot.conftest import SLACK_SECRET, SLACK_TOKEN, TG_SECRET, TG_TOKEN
 from tests.bot.fakes import Call, FakeRasa, FakeSlack, FakeTelegram, slack_headers
 from tests.bot.test_slack import dm, event, posts
+from tests.bot.test_taps import tap
 from tests.bot.test_telegram import HDR, message, sent_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +171,38 @@ async def test_an_update_accepted_by_a_killed_gateway_is_answered_once_by_the_ne
     assert await second.post(update) == 200  # Telegram delivers again: a duplicate, ignored
     await asyncio.sleep(1.5)
     assert len(answered()) == 1, sent_texts(fake_tg)
+
+
+async def test_a_tap_accepted_by_a_killed_gateway_reaches_the_engine_through_the_next(
+    env: dict[str, str],
+    gateways: list[Gateway],
+    fake_tg: FakeTelegram,
+    rasa: HoldingRasa,
+    tmp_path: Path,
+) -> None:
+    """Issue #12, the chaos run: the first gateway claimed the keyboard, then died before the
+    engine answered; the gateway that resumes the tap must not take it for a second tap."""
+    first = Gateway(env, "gw-a", tmp_path / "gw-a.log")
+    gateways.append(first)
+    await first.up()
+    rasa.released.clear()
+    rating = tap("csat:4", message_id=900, chat_id=5152)
+    assert await first.post(rating) == 200
+    await until(lambda: len(rasa.of("rest")) == 1, 10)
+    first.kill()
+    rasa.released.set()
+
+    second = Gateway(env, "gw-b", tmp_path / "gw-b.log")
+    gateways.append(second)
+    await second.up()
+    answered = lambda: [t for t in sent_texts(fake_tg) if t == "You said: csat:4"]  # noqa: E731
+    await until(lambda: len(answered()) == 1, 15)
+    assert [c.params["message"] for c in rasa.of("rest")] == ["csat:4", "csat:4"]
+    assert all(c.params.get("text") is None for c in fake_tg.of("answerCallbackQuery"))
+    assert await second.post(tap("csat:2", message_id=900, chat_id=5152)) == 200  # a double tap
+    await until(lambda: len(fake_tg.of("answerCallbackQuery")) >= 3, 10)
+    assert fake_tg.of("answerCallbackQuery")[-1].params.get("text") == "Already got it, thanks!"
+    assert [c.params["message"] for c in rasa.of("rest")] == ["csat:4", "csat:4"]
 
 
 async def test_messages_of_one_chat_are_answered_in_order_after_a_crash(

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.messages import APOLOGY
 from cx_telemetry import TelemetryStore
 from cx_telemetry.models import Conversation, SurveyResponse
 from tests.bot.conftest import Running
@@ -144,3 +146,44 @@ async def test_a_double_tap_on_slack_is_answered_once(
     assert [c.params["message"] for c in fake_rasa.of("rest")] == ["csat:4"]
     texts = [c.params.get("text") for c in fake_slack.of("chat.postMessage")]
     assert texts[-1] == "Already got it, thanks!"
+
+
+async def test_a_tap_kept_while_the_engine_was_down_reaches_it_before_the_idle_timer(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: SurveyEngine
+) -> None:
+    """Issue #12, the chaos run: the customer taps a rating while the engine is down; when it
+    is back, the overdue idle timer must not end the survey before the kept tap is replayed."""
+    fake_rasa.survey_active["telegram:42"] = True
+    assert await post(gw, message("hello")) == 200
+    fake_rasa.down = True
+    assert await post(gw, tap("csat:4", message_id=705)) == 200
+    assert sent_texts(fake_tg)[-1] == APOLOGY
+    fake_rasa.down = False  # back after the idle timeout: the idle timer is overdue too
+    later = datetime.now(timezone.utc) + timedelta(minutes=16)
+    await gw.services.timers.run_once(later)
+    assert fake_rasa.of("rest")[-1].params["message"] == "csat:4"
+    assert fake_rasa.of("trigger_intent") == []  # the survey was still running for the tap
+    assert sent_texts(fake_tg)[-1] == "You said: csat:4"
+    # the idle timer counts from the replayed tap's answer
+    await gw.services.timers.run_once(later + timedelta(minutes=16))
+    assert len(fake_rasa.of("trigger_intent")) == 1
+
+
+async def test_a_kept_tap_is_recorded_when_the_engine_comes_back_without_the_survey(
+    gw: Running, fake_tg: FakeTelegram, fake_rasa: SurveyEngine, store: TelemetryStore
+) -> None:
+    """The replay of a kept tap takes the live tap's path: the engine came back without its
+    state, and the rating telemetry waits for is still recorded."""
+    assert await post(gw, message("hello", chat_id=44)) == 200
+    cid = store.open_conversation(channel="telegram", customer_id="telegram:44")
+    store.survey_asked(cid, metric="csat")
+    fake_rasa.survey_active["telegram:44"] = True
+    fake_rasa.down = True
+    assert await post(gw, tap("csat:5", message_id=706, chat_id=44)) == 200
+    assert sent_texts(fake_tg)[-1] == APOLOGY
+    fake_rasa.down = False
+    fake_rasa.survey_active["telegram:44"] = False  # back, but it forgot the survey
+    await gw.services.timers.run_once(datetime.now(timezone.utc) + timedelta(seconds=5))
+    assert sent_texts(fake_tg)[-1] == "Already got it, thanks!"
+    rows = store.run(lambda s: s.execute(select(SurveyResponse.score, SurveyResponse.status)).all())
+    assert [tuple(r) for r in rows] == [(5, "answered")]

@@ -152,8 +152,11 @@ class TelegramChannel:
     async def _press(self, press: ButtonPress) -> None:
         chat_id = int(press.address.chat_id)
         # A keyboard is answered once: a second tap (a double tap, an old message) only hears so.
+        # The tap that claimed it stays the first when another gateway resumes its inbox row.
         keyboard = f"telegram:keyboard:{chat_id}:{press.message_id}"
-        if press.message_id is not None and not await self.dedupe.first_or_assume(keyboard):
+        if press.message_id is not None and not await self.dedupe.first_or_assume(
+            keyboard, claimant=press.delivery_key
+        ):
             await self.outbound.best_effort(
                 "answer_callback_query",
                 {"callback_query_id": press.callback_query_id, "text": ALREADY_ANSWERED},

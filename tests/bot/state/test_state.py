@@ -36,6 +36,17 @@ def test_first_delivery_is_true_once_across_gateways(
     assert two.first_delivery("slack:event:Ev1") is True
 
 
+def test_a_claim_is_first_again_for_its_claimant_only(
+    state_db: GatewayDatabase, second_db: GatewayDatabase
+) -> None:
+    one, two = DeliveryKeys(state_db), DeliveryKeys(second_db)
+    keyboard = "telegram:keyboard:42:700"
+    assert one.first_claim(keyboard, "telegram:update:1") is True
+    assert two.first_claim(keyboard, "telegram:update:1") is True  # resumed by another gateway
+    assert two.first_claim(keyboard, "telegram:update:2") is False  # a second tap
+    assert one.first_delivery(keyboard) is False
+
+
 def test_timer_reschedule_moves_it_and_claims_are_exclusive(
     store: TimerStore, second: TimerStore
 ) -> None:
