@@ -41,3 +41,11 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     server = await FakeSlack().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_tracker_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``make test`` exports the engine's ``TRACKER_STORE_URL`` (a file under var/): a test of
+    ``cx-telemetry forget``/``purge`` must never erase the developer's trackers, so a test that
+    wants a tracker store sets its own."""
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)

@@ -1,6 +1,8 @@
 """The gateway's part of ``cx-telemetry forget`` and ``purge`` (registered as the entry point
 ``cx_telemetry.erasure: gateway``): timers, staff-desk cases with their names, addresses and
-transcripts, their audit log, inbox rows (the platform's raw update), and old delivery keys."""
+transcripts, their audit log, inbox rows (the platform's raw update), old delivery keys, and
+the engine's conversation trackers (``bot.state.tracker_erasure``, counted as
+``tracker_events``)."""
 
 from __future__ import annotations
 
@@ -19,25 +21,31 @@ from bot.state.schema import (
     InboxRow,
     TimerRow,
 )
+from bot.state.tracker_erasure import KEY as TRACKERS
+from bot.state.tracker_erasure import TrackerErasure, tracker_erasure
 from cx_telemetry.erasure import ErasureSubject, ErasureTarget, chunks
 
 
 def erasure_target(env: Mapping[str, str]) -> ErasureTarget:
-    """The entry point: the gateway database named by the environment."""
+    """The entry point: the gateway database and the engine's tracker store
+    (``TRACKER_STORE_URL``) named by the environment."""
     from bot.settings import gateway_db_url
 
-    return GatewayErasure(GatewayDatabase(gateway_db_url(env)))
+    return GatewayErasure(GatewayDatabase(gateway_db_url(env)), tracker_erasure(env))
 
 
 class GatewayErasure:
-    def __init__(self, db: GatewayDatabase) -> None:
+    def __init__(self, db: GatewayDatabase, trackers: TrackerErasure | None = None) -> None:
         self.db = db
+        self.trackers = trackers
 
     def forget(self, subject: ErasureSubject) -> dict[str, int]:
-        return self.db.run(lambda s: _forget(s, subject))
+        counts = self.db.run(lambda s: _forget(s, subject))
+        return counts | (self.trackers.forget(subject) if self.trackers else {TRACKERS: 0})
 
     def purge(self, cutoff: datetime) -> dict[str, int]:
-        return self.db.run(lambda s: _purge(s, cutoff))
+        counts = self.db.run(lambda s: _purge(s, cutoff))
+        return counts | (self.trackers.purge(cutoff) if self.trackers else {TRACKERS: 0})
 
 
 def _forget(s: Session, subject: ErasureSubject) -> dict[str, int]:

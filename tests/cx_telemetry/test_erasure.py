@@ -56,7 +56,7 @@ def test_forget_removes_everything_about_one_customer(
     out = capsys.readouterr().out
     assert (
         out.strip() == "removed conversations=2 survey_responses=3 handoffs=0"
-        " verification_attempts=0 clarifications=0 transcripts=0 customer_links=0 timers=1 handoff_cases=0 handoff_actions=0 detractor_alerts=0 inbox=0"
+        " verification_attempts=0 clarifications=0 transcripts=0 customer_links=0 timers=1 handoff_cases=0 handoff_actions=0 detractor_alerts=0 inbox=0 tracker_events=0"
         " verified_chats=0 one_time_codes=0 verification_failures=0 outbox_events=2"
     )
 
@@ -89,7 +89,7 @@ def test_forget_removes_handoffs_and_staff_desk_cases_too(store: TelemetryStore)
     assert store.forget("slack:D1:U1", also=[gateway]) == {
         "conversations": 1, "survey_responses": 2, "handoffs": 1, "verification_attempts": 0,
         "clarifications": 0, "transcripts": 0, "customer_links": 0, "timers": 0, "handoff_cases": 1, "handoff_actions": 1, "detractor_alerts": 0,
-        "inbox": 0, "outbox_events": 0,
+        "inbox": 0, "tracker_events": 0, "outbox_events": 0,
     }  # fmt: skip
     dump = _dump(store)
     assert ids["h"] not in dump and "Bob Example" not in dump and "charged twice" not in dump

@@ -18,6 +18,7 @@ from bot.state.timer_store import TimerStore
 from cx_telemetry import Settings, TelemetryStore
 from cx_telemetry.cli import main
 from cx_telemetry.models import Base
+from tests.bot.state.tracker_db import senders, tracker_file
 
 from .conftest import ANA, BEN, T0, mailed, new_chat
 
@@ -119,7 +120,7 @@ def test_forget_a_shop_customer_leaves_nothing_in_any_table(
     assert main(["forget", "--customer", "shop:C1001"]) == 0
     assert capsys.readouterr().out.strip() == (
         "removed conversations=3 survey_responses=1 handoffs=1 verification_attempts=4"
-        " clarifications=0 transcripts=0 customer_links=2 timers=1 handoff_cases=2 handoff_actions=2 detractor_alerts=0 inbox=0 verified_chats=2"
+        " clarifications=0 transcripts=0 customer_links=2 timers=1 handoff_cases=2 handoff_actions=2 detractor_alerts=0 inbox=0 tracker_events=0 verified_chats=2"
         " one_time_codes=2 verification_failures=1 outbox_events=0"
     )
     after = rows_by_table(telemetry)
@@ -160,3 +161,26 @@ def test_forget_needs_a_channel_or_shop_prefix(
 ) -> None:
     assert main(["forget", "--customer", "C1001"]) == 2
     assert "shop:CUSTOMER_ID" in capsys.readouterr().err
+
+
+def test_forget_a_shop_customer_removes_the_trackers_of_her_chats(
+    verification: Verification,
+    telemetry: TelemetryStore,
+    maildir: Path,
+    db_url: str,
+    cli_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    build_world(verification, telemetry, maildir, db_url)
+    url = tracker_file(tmp_path / "trackers.sqlite3", [
+        ("telegram:42", T0, "where is my parcel"),
+        ("slack:D1:U7", T0, "ana@example.com"),
+        ("telegram:7", T0, "Ben here"),
+        ("slack:D1:U7", T0, "order 10001"),
+    ])  # fmt: skip
+    monkeypatch.setenv("TRACKER_STORE_URL", url)
+    assert main(["forget", "--customer", "shop:C1001"]) == 0  # her raw ids are never given
+    assert " tracker_events=3 " in capsys.readouterr().out
+    assert senders(url) == ["telegram:7"]
