@@ -1,4 +1,4 @@
-"""Metric definitions (version 4) and the statistics behind every reported figure.
+"""Metric definitions (version 5) and the statistics behind every reported figure.
 
 Every figure carries its ``n`` (how many answers, conversations or handoffs it is computed on)
 and a 95% interval:
@@ -17,7 +17,7 @@ and a 95% interval:
   reports a CES below 1 or a negative wait.
 
 Version 2 (over version 1): clamped mean intervals, the bot-vs-agent split, the change against
-the previous period and its test. Version 3: NPS. Version 4: durable containment.
+the previous period and its test. Version 3: NPS. Version 4: durable containment. Version 5: effort drivers (``effort_drivers``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-METRIC_DEFINITIONS_VERSION = 4
+METRIC_DEFINITIONS_VERSION = 5
 METRIC_DEFINITIONS = (
-    "cx-telemetry metric-definitions v4: "
+    "cx-telemetry metric-definitions v5: "
     "csat_pct = answers scoring 4-5 / all answers on the 1-5 scale; "
     "ces_mean = mean answer on the 1-7 CES 2.0 scale; ces_easy_pct = answers 5-7 / all CES answers; "
     "nps = % promoters (9-10) - % detractors (0-6) of answers on the 0-10 scale, -100 to +100, "
@@ -47,7 +47,10 @@ METRIC_DEFINITIONS = (
     "agent resolved it); "
     "shares with Wilson 95% intervals, means with Student t 95% intervals clamped to the scale; "
     "change = this period minus the previous period of equal length, a change when p < 0.05 "
-    "(two-proportion z test for shares, Welch t test for means)"
+    "(two-proportion z test for shares, Welch t test for means); "
+    "effort drivers = mean CES of conversations with an answered CES with a driver (a fallback "
+    "or clarification offered; a handoff; a handoff wait over 180 s; more than 8 customer "
+    "turns) minus without it, Welch 95% interval of the difference"
 )
 
 Z95 = 1.959963984540054

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from cx_telemetry.effort_drivers import as_json as effort_json
 from cx_telemetry.metrics import METRIC_DEFINITIONS_VERSION, Estimate
 from cx_telemetry.report_figures import METRIC_KEYS, estimates
 from cx_telemetry.report_model import ReportData, collect
@@ -42,6 +43,7 @@ def groups_json(data: ReportData, by: str) -> dict[str, Any]:
 def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
     """``overall``/``previous`` {figure: {value, n, ci95}}, ``change`` {figure: {difference,
     test, p_value, significant}}, ``bot_vs_agent``, ``surveys_not_asked`` {reason: count},
+    ``effort_drivers`` {driver: {with, without, difference, difference_ci95}},
     ``distributions`` and ``by``."""
     p = data.period
     prev = p.previous
@@ -68,6 +70,7 @@ def to_json(data: ReportData, by: str | None = None) -> dict[str, Any]:
             s.name: {"conversations": s.conversations, **_est(s.figures)} for s in (bot, agent)
         } | {"difference": {k: c.as_dict() for k, c in diff.items()}},
         "surveys_not_asked": data.not_surveyed,
+        "effort_drivers": effort_json(data.effort),
         "distributions": {m: {str(k): v for k, v in data.distribution(m).items()} for m in ("csat", "ces", "nps")},
         "by": groups_json(data, by) if by else {},
     }  # fmt: skip

@@ -14,6 +14,7 @@ from html import escape
 
 from cx_telemetry import report_format as fmt
 from cx_telemetry import report_sections as s
+from cx_telemetry.effort_drivers import html as effort_html
 from cx_telemetry.metrics import METRIC_DEFINITIONS
 from cx_telemetry.report_model import ReportData
 
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("distributions", "Score distributions", s.distributions),
     Section("trends", "Trends by week", s.trends),
     Section("bot-vs-agent", "Bot vs agent", s.bot_vs_agent),
+    Section("effort-drivers", "Effort drivers", lambda ctx: effort_html(ctx.data.effort)),
     Section("by-channel", "By channel", s.by_channel),
     Section("by-intent", "By intent", s.by_intent),
     Section("by-agent", "By agent", s.by_agent),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from cx_telemetry.effort_drivers import Driver, effort_drivers
 from cx_telemetry.metrics import Estimate
 from cx_telemetry.report_comments import IntentComments, low_score_comments
 from cx_telemetry.report_figures import BY_KEY, FIGURES, Figure
@@ -83,6 +84,7 @@ class ReportData:
     comments: list[IntentComments] = field(default_factory=list)
     # conversations that got no survey on purpose, by reason (cooldown, sampled_out, staff)
     not_surveyed: dict[str, int] = field(default_factory=dict)
+    effort: list[Driver] = field(default_factory=list)  # CES with and without each driver
     generated: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     @cached_property
@@ -190,6 +192,7 @@ def collect(
                       pool.submit(handoff_weeks, engine, period, buckets)]  # fmt: skip
         said = pool.submit(low_score_comments, engine, period, low) if comments else None
         withheld = pool.submit(not_surveyed_counts, engine, period)
+        effort = pool.submit(effort_drivers, engine, period)
         groups, combos = merge([t.result() for t in tasks])
         if buckets:
             later.append(pool.submit(response_weeks, engine, period, buckets, combos))
@@ -197,4 +200,5 @@ def collect(
         data.week_sums = merge_weeks([f.result() for f in later], buckets) if buckets else {}
         data.comments = said.result() if said else []
         data.not_surveyed = withheld.result()
+        data.effort = effort.result()
     return data

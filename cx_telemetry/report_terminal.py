@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cx_telemetry import effort_drivers as effort
 from cx_telemetry import report_format as fmt
 from cx_telemetry.report_figures import BY_KEY, FIGURES, METRIC_KEYS
 from cx_telemetry.report_model import AGENT_FIGURES, MIN_N, ReportData
@@ -98,8 +99,13 @@ def segments(data: ReportData) -> str:
     return "Bot vs agent\n" + table(hdr, rows, {1}) + "\nbot minus agent: " + words
 
 
+def effort_drivers(data: ReportData) -> str:
+    body = table(effort.HEADER, effort.rows(data.effort), {1, 2, 3})
+    return f"Effort drivers (CES with and without)\n{body}\n{effort.NOTE}"
+
+
 def render(data: ReportData, by: str | None = None) -> str:
-    parts = [header(data), headline(data), segments(data)]
+    parts = [header(data), headline(data), segments(data), effort_drivers(data)]
     if by == "week":
         groups = {w.label + (" (partial)" if w.partial else ""): s
                   for w, s in data.weeks_with_data()}  # fmt: skip

@@ -51,10 +51,10 @@ def test_csv_is_header_and_data_only_and_the_sidecar_describes_it(
     assert d_csat["status"] == "expired" and d_csat["score"] == "" and d_csat["answered_at"] == ""
 
     meta = json.loads(sidecar(out).read_text(encoding="utf-8"))
-    assert meta["metric_definitions_version"] == METRIC_DEFINITIONS_VERSION == 4
+    assert meta["metric_definitions_version"] == METRIC_DEFINITIONS_VERSION == 5
     assert meta["rows"] == 7 and meta["what"] == "responses" and meta["format"] == "csv"
     assert [c["name"] for c in meta["columns"]] == list(rows[0])
-    assert meta["metric_definitions"].startswith("cx-telemetry metric-definitions v4")
+    assert meta["metric_definitions"].startswith("cx-telemetry metric-definitions v5")
 
 
 def test_csv_header_comment_is_opt_in(store: TelemetryStore, tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_csv_header_comment_is_opt_in(store: TelemetryStore, tmp_path: Path) -> 
     out = tmp_path / "r.csv"
     export(store.engine, "responses", "csv", out, with_header_comment=True)
     with open(out, newline="", encoding="utf-8-sig") as fh:
-        assert fh.readline().startswith("# cx-telemetry metric-definitions v4")
+        assert fh.readline().startswith("# cx-telemetry metric-definitions v5")
         assert len(list(csv.DictReader(fh))) == 7
 
 
@@ -94,7 +94,7 @@ def test_jsonl_carries_the_version_in_every_row(store: TelemetryStore, tmp_path:
     out = tmp_path / "c.jsonl"
     assert export(store.engine, "conversations", "jsonl", out) == 5
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 5 and all(r["metric_definitions_version"] == 4 for r in rows)
+    assert len(rows) == 5 and all(r["metric_definitions_version"] == 5 for r in rows)
     assert json.loads(sidecar(out).read_text())["rows"] == 5
     b = next(r for r in rows if r["channel"] == "slack")
     assert (
@@ -112,7 +112,7 @@ def test_parquet_metadata_and_types(store: TelemetryStore, tmp_path: Path) -> No
     assert export(store.engine, "handoffs", "parquet", out) == 1
     table = pq.read_table(out)
     meta = table.schema.metadata
-    assert meta[b"cx_telemetry.metric_definitions_version"] == b"4"
+    assert meta[b"cx_telemetry.metric_definitions_version"] == b"5"
     assert b"csat_pct" in meta[b"cx_telemetry.metric_definitions"]
     row = table.to_pylist()[0]
     assert row["wait_s"] == 60.0 and row["handle_s"] == 600.0 and row["agent"] == "Ana (U1)"

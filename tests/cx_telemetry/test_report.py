@@ -126,7 +126,8 @@ def test_cli_report_json_text_and_html(
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["overall"]["csat_pct"]["n"] == 2 and set(data["by"]) == {"telegram", "slack"}
-    assert data["metric_definitions_version"] == 4
+    assert data["metric_definitions_version"] == 5
+    assert data["effort_drivers"]["form_restarted"]["recorded"] is False
     assert data["period"]["previous"] == {
         "since": "2026-02-21T00:00:00Z",
         "until": "2026-03-01T00:00:00Z",
