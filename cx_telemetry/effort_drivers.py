@@ -83,19 +83,17 @@ def _driver(key: str, label: str, a: Moments, b: Moments) -> Driver:
 def effort_drivers(engine: Engine, period: Period) -> list[Driver]:
     """The drivers of the period (answered CES asked in ``[since, until)``)."""
     c, r, h = Conversation, SurveyResponse, Handoff
-    waits = select(h.conversation_id, func.max(h.wait_s).label("wait")).group_by(h.conversation_id)
-    w = waits.subquery()
+    long_wait = select(h.id).where(h.conversation_id == c.id, h.wait_s > LONG_WAIT_S).exists()
     flags = (
         case((or_(c.fallback_count > 0, c.clarification_count > 0), 1), else_=0),
         case((c.has_handoff, 1), else_=0),
-        case((w.c.wait > LONG_WAIT_S, 1), else_=0),
+        case((and_(c.has_handoff, long_wait), 1), else_=0),
         case((c.customer_turns > MANY_TURNS, 1), else_=0),
     )
     stmt = (
         select(*flags, func.count(), func.sum(r.score), func.sum(r.score * r.score))
         .select_from(r)
         .join(c, c.id == r.conversation_id)
-        .outerjoin(w, w.c.conversation_id == c.id)
         .where(and_(r.metric == "ces", r.status == "answered", r.scale_max == 7))
         .where(r.score.is_not(None))
         .group_by(*flags)
