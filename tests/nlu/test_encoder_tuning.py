@@ -4,16 +4,14 @@ closer to each other than to other intents (run in the engine's environment)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.nlu.engine_probe import run_probe
+
 ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 ENCODER_DIR = ROOT / ".venv-rasa" / "share" / "minilm-l6-v2"
 
 PROBE = """
@@ -70,16 +68,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def probe() -> dict[str, Any]:
-    if not (RASA_PYTHON.exists() and (ENCODER_DIR / "model.safetensors").exists()):
-        if os.environ.get("CX_E2E_REQUIRED"):
-            pytest.fail(f"fine-tuning needs {RASA_PYTHON} and {ENCODER_DIR} (make setup)")
-        pytest.skip("no engine environment or sentence encoder: run `make setup`")
-    out = subprocess.run(
-        [str(RASA_PYTHON), "-c", PROBE, str(ROOT), str(ENCODER_DIR)],
-        capture_output=True, text=True, timeout=600, check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_probe(PROBE, "fine-tuning", encoder=ENCODER_DIR, timeout=600)
 
 
 def test_the_training_graph_computes_what_the_serving_encoder_computes(

@@ -4,16 +4,11 @@ account" ranked delete_account 0.79 / out_of_scope 0.20 gets nlu_fallback (a cla
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.nlu.engine_probe import run_probe
 
 PROBE = """
 import json, sys
@@ -44,16 +39,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def probe() -> dict[str, Any]:
-    if not RASA_PYTHON.exists():
-        if os.environ.get("CX_E2E_REQUIRED"):
-            pytest.fail(f"the fallback classifier needs {RASA_PYTHON} (make setup)")
-        pytest.skip("no engine environment: run `make setup`")
-    out = subprocess.run(
-        [str(RASA_PYTHON), "-c", PROBE, str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_probe(PROBE, "the fallback classifier")
 
 
 def test_a_shop_intent_with_out_of_scope_close_behind_falls_back(probe: dict[str, Any]) -> None:

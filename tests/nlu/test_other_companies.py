@@ -4,18 +4,12 @@ out_of_scope (nlu_components/other_company_classifier.py, run in the engine's en
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nlu_components.other_companies import about_another_company, other_companies
-
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+from tests.nlu.engine_probe import run_probe
 
 
 @pytest.mark.parametrize(
@@ -121,16 +115,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def probe() -> dict[str, Any]:
-    if not RASA_PYTHON.exists():
-        if os.environ.get("CX_E2E_REQUIRED"):
-            pytest.fail(f"the classifier needs {RASA_PYTHON} (make setup)")
-        pytest.skip("no engine environment: run `make setup`")
-    out = subprocess.run(
-        [str(RASA_PYTHON), "-c", PROBE, str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_probe(PROBE, "the classifier")
 
 
 def test_another_companys_order_becomes_out_of_scope(probe: dict[str, Any]) -> None:

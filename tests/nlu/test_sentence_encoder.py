@@ -7,10 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
-import json
-import os
 import socket
-import subprocess
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -21,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from tests.nlu.engine_probe import run_probe
+
 ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 ENCODER_DIR = ROOT / ".venv-rasa" / "share" / "minilm-l6-v2"
 
 
@@ -161,16 +159,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def probe() -> dict[str, Any]:
-    if not (RASA_PYTHON.exists() and (ENCODER_DIR / "model.safetensors").exists()):
-        if os.environ.get("CX_E2E_REQUIRED"):
-            pytest.fail(f"the sentence encoder needs {RASA_PYTHON} and {ENCODER_DIR} (make setup)")
-        pytest.skip("no engine environment or sentence encoder: run `make setup`")
-    out = subprocess.run(
-        [str(RASA_PYTHON), "-c", PROBE, str(ROOT), str(ENCODER_DIR)],
-        capture_output=True, text=True, timeout=300, check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )  # fmt: skip
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    return run_probe(PROBE, "the sentence encoder", encoder=ENCODER_DIR)
 
 
 def test_vectors_are_unit_length_deterministic_and_independent_of_batching(
