@@ -6,45 +6,29 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import MODEL, RASA, RASA_TOKEN, start_engine  # noqa: E402
+from tests.e2e.conftest import (  # noqa: E402
+    MODEL,
+    RASA,
+    RASA_TOKEN,
+    free_port,
+    start_engine,
+    wait_until_up,
+)
 
 TG_TOKEN = "123456:CHAOS-telegram-token"
 TG_SECRET = "chaos-webhook-secret"
 PSEUDONYM_KEY = "chaos-pseudonym-key"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
 class ChaosDatabase:
@@ -134,7 +118,7 @@ class Stack:
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
             cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log, 120)
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log, 120)
 
     def start_engine(self, wait: bool = True) -> None:
         log = self.work / "engine.log"
@@ -145,7 +129,7 @@ class Stack:
     def engine_up(self, seconds: float = 300) -> None:
         assert self.engine is not None
         url = f"{self.rasa_url}/status?token={RASA_TOKEN}"
-        up(url, self.engine, self.work / "engine.log", seconds)
+        wait_until_up(url, self.engine, self.work / "engine.log", seconds)
 
     def kill_engine(self) -> None:
         assert self.engine is not None
@@ -162,7 +146,7 @@ class Stack:
             [sys.executable, "-m", "bot"], cwd=ROOT, env=env,
             stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
-        up(f"http://127.0.0.1:{port}/healthz", proc, log, 120)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, log, 120)
         return f"http://127.0.0.1:{port}"
 
     def kill_gateway(self, name: str) -> None:
