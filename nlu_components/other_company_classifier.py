@@ -33,7 +33,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu_components.other_companies import about_another_company, other_companies
+from nlu_components.other_companies import names_us, other_companies
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +93,11 @@ class OtherCompanyClassifier(GraphComponent):
         top = intent.get(INTENT_NAME_KEY)
         if top in (None, OUT_OF_SCOPE) or top in set(self.component_config["keep_intents"]):
             return
-        if not about_another_company(text):
+        names = other_companies(text)
+        if not names or names_us(text):  # about_another_company, with the names kept for the log
             return
         confidence = float(self.component_config["confidence"])
         new_top, ranking = reroute(message.get(INTENT_RANKING_KEY) or [intent], confidence)
-        logger.debug("%r names %s: %s -> out_of_scope", text, other_companies(text), top)
+        logger.debug("%r names %s: %s -> out_of_scope", text, names, top)
         message.set(INTENT, new_top, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
